@@ -1,0 +1,127 @@
+// Package app assembles Fahuo's HTTP server: settings, the database, the
+// domain service, the GraphQL API and the web pages behind one handler with
+// the middleware every request passes (request id, logging, recovery,
+// authentication, cross-origin protection, body limits). server.go only
+// reads settings and runs it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/fahuo/fahuo/clock"
+	"github.com/fahuo/fahuo/database"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/graph"
+	"gorm.io/gorm"
+)
+
+// Config is everything the server is started with.
+type Config struct {
+	// Addr is the address to listen on, e.g. ":8080".
+	Addr string
+	// DatabaseURL is "postgres://…" or "sqlite:PATH".
+	DatabaseURL string
+	// Seed fills an empty database with the demo platform.
+	Seed bool
+	// Playground serves the GraphQL IDE at /graphql/playground.
+	Playground bool
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+	// Logger receives structured logs; nil means slog's default.
+	Logger *slog.Logger
+	// Clock is the domain's clock; nil means the wall clock.
+	Clock clock.Clock
+	// Settings tune the domain; zero values take defaults.
+	Settings fulfillment.Settings
+	// Limits bound the cost of GraphQL requests; zero values take defaults.
+	Limits graph.Limits
+}
+
+// App is a ready server: migrated database, service and handler.
+type App struct {
+	cfg     Config
+	DB      *gorm.DB
+	Service *fulfillment.Service
+	Handler http.Handler
+	// Demo is what seeding created; empty when nothing was seeded.
+	Demo fulfillment.Demo
+}
+
+// New opens and migrates the database, seeds it when asked and it is empty,
+// and builds the handler.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := database.Migrate(ctx, db); err != nil {
+		_ = database.Close(db)
+		return nil, err
+	}
+	svc := fulfillment.New(db, cfg.Clock, cfg.Settings, cfg.Logger)
+	a := &App{cfg: cfg, DB: db, Service: svc}
+	if cfg.Seed {
+		demo, seeded, err := svc.SeedDemo(ctx)
+		if err != nil {
+			_ = database.Close(db)
+			return nil, fmt.Errorf("seed demo data: %w", err)
+		}
+		if seeded {
+			a.Demo = demo
+		}
+	}
+	a.Handler = a.routes()
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return database.Close(a.DB) }
+
+// Serve listens on the configured address until ctx ends, then stops
+// accepting connections and waits up to 30 s for requests in flight.
+// ready, when not nil, is called with the address once the listener is up.
+func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
+	srv := &http.Server{
+		Addr:              a.cfg.Addr,
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      3 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.cfg.Logger.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/fahuo/fahuo/database"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"gorm.io/gorm"
+)
+
+func TestMigrateTwiceKeepsSchema(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+		ctx := context.Background()
+		steps, err := database.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// dbtest already migrated once; a second and third run must be no-ops.
+		for i := 0; i < 2; i++ {
+			if err := database.Migrate(ctx, db); err != nil {
+				t.Fatalf("run %d: %v", i+2, err)
+			}
+		}
+		v, err := database.SchemaVersion(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != len(steps) {
+			t.Fatalf("schema version %d, want %d", v, len(steps))
+		}
+		var rows int64
+		if err := db.Table("schema_migrations").Count(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if rows != int64(len(steps)) {
+			t.Fatalf("%d rows in schema_migrations, want %d", rows, len(steps))
+		}
+	})
+}
+
+func TestConstraintsLiveInTheDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+		now := db.NowFunc()
+		if err := db.Exec("INSERT INTO shops (name, created_at) VALUES ('s', ?)", now).Error; err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name string
+			sql  string
+			args []any
+			want error
+		}{
+			{"buyer with a shop", "INSERT INTO users (email, name, password_hash, role, shop_id, created_at) VALUES ('b@x', 'b', 'h', 'BUYER', 1, ?)", []any{now}, gorm.ErrCheckConstraintViolated},
+			{"staff without a shop", "INSERT INTO users (email, name, password_hash, role, created_at) VALUES ('s@x', 's', 'h', 'SHIPPER', ?)", []any{now}, gorm.ErrCheckConstraintViolated},
+			{"unknown role", "INSERT INTO users (email, name, password_hash, role, created_at) VALUES ('r@x', 'r', 'h', 'ADMIN', ?)", []any{now}, gorm.ErrCheckConstraintViolated},
+			{"upper-case email", "INSERT INTO users (email, name, password_hash, role, created_at) VALUES ('A@x', 'a', 'h', 'BUYER', ?)", []any{now}, gorm.ErrCheckConstraintViolated},
+			{"negative stock", "INSERT INTO products (shop_id, title, sku, price_cents, weight_grams, stock, created_at) VALUES (1, 't', 's', 1, 1, -1, ?)", []any{now}, gorm.ErrCheckConstraintViolated},
+			{"product of no shop", "INSERT INTO products (shop_id, title, sku, price_cents, weight_grams, stock, created_at) VALUES (99, 't', 's', 1, 1, 1, ?)", []any{now}, gorm.ErrForeignKeyViolated},
+		}
+		for _, c := range cases {
+			err := db.Exec(c.sql, c.args...).Error
+			if !errors.Is(err, c.want) {
+				t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+			}
+		}
+		if err := db.Exec("INSERT INTO users (email, name, password_hash, role, created_at) VALUES ('d@x', 'd', 'h', 'BUYER', ?)", now).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("INSERT INTO users (email, name, password_hash, role, created_at) VALUES ('d@x', 'd', 'h', 'BUYER', ?)", now).Error; !errors.Is(err, gorm.ErrDuplicatedKey) {
+			t.Errorf("duplicate email: got %v", err)
+		}
+	})
+}

@@ -1,0 +1,312 @@
+package fulfillment
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+// MaxPageSize caps every list page (API.md: at most 100 per page).
+const MaxPageSize = 100
+
+// OrderRef finds an order by its id or by its number; exactly one is set.
+type OrderRef struct {
+	ID     int64
+	Number string
+}
+
+// Key names a row of a shop-owned table (an order, a line, a package)
+// together with its shop, so that batched reads stay inside the shops they
+// belong to.
+type Key struct {
+	ShopID, ID int64
+}
+
+// KeyOf returns the order's key.
+func KeyOf(o models.Order) Key { return Key{ShopID: o.ShopID, ID: o.ID} }
+
+// orderScope limits a query of orders to what the actor may see: a shop's
+// staff and tokens their shop's orders, a buyer their own, the platform all.
+func orderScope(a Actor) (func(*gorm.DB) *gorm.DB, error) {
+	if err := authorize(a, OpReadOrders); err != nil {
+		return nil, err
+	}
+	switch {
+	case a.IsShopActor():
+		return func(db *gorm.DB) *gorm.DB { return db.Where("orders.shop_id = ?", a.ShopID) }, nil
+	case a.Role == models.RoleBuyer:
+		return func(db *gorm.DB) *gorm.DB { return db.Where("orders.buyer_id = ?", a.UserID) }, nil
+	case a.Role == models.RolePlatform:
+		return func(db *gorm.DB) *gorm.DB { return db }, nil
+	}
+	return nil, models.Errorf(models.CodeForbidden, "your role may not read orders")
+}
+
+// Order returns one order the actor may see.
+//
+// Errors: NOT_FOUND when there is no such order or it is not the actor's to
+// see (the two are not told apart); INVALID_ARGUMENT when neither or both of
+// id and number are given.
+func (s *Service) Order(ctx context.Context, a Actor, ref OrderRef) (models.Order, error) {
+	scope, err := orderScope(a)
+	if err != nil {
+		return models.Order{}, err
+	}
+	q := s.db.WithContext(ctx).Scopes(scope)
+	switch {
+	case ref.ID != 0 && ref.Number == "":
+		q = q.Where("orders.id = ?", ref.ID)
+	case ref.ID == 0 && ref.Number != "":
+		q = q.Where("orders.number = ?", strings.TrimSpace(ref.Number))
+	default:
+		return models.Order{}, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	}
+	var o models.Order
+	if err := q.Take(&o).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return models.Order{}, models.Errorf(models.CodeNotFound, "no such order")
+		}
+		return models.Order{}, err
+	}
+	return o, nil
+}
+
+// OrderFilter narrows the order list. The zero value lists every order the
+// actor may see.
+type OrderFilter struct {
+	Statuses []models.OrderStatus
+}
+
+func (f OrderFilter) apply(db *gorm.DB) *gorm.DB {
+	if len(f.Statuses) > 0 {
+		db = db.Where("orders.status IN ?", f.Statuses)
+	}
+	return db
+}
+
+// OrderPage is one page of orders, newest placed first.
+type OrderPage struct {
+	Orders      []models.Order
+	HasNextPage bool
+}
+
+// Orders lists the orders the actor may see, newest placed first, first at a
+// time (1 to 100) after the cursor of a previous page's last order. Paging is
+// by key, not offset, so a page costs the same however deep it lies and
+// orders placed meanwhile neither repeat nor vanish.
+//
+// Errors: INVALID_ARGUMENT for a page size out of range or a cursor this
+// server did not issue.
+func (s *Service) Orders(ctx context.Context, a Actor, f OrderFilter, first int, after string) (OrderPage, error) {
+	scope, err := orderScope(a)
+	if err != nil {
+		return OrderPage{}, err
+	}
+	if first < 1 || first > MaxPageSize {
+		return OrderPage{}, models.FieldError(models.CodeInvalidArgument, []string{"first"}, "page size must be 1 to %d", MaxPageSize)
+	}
+	q := s.db.WithContext(ctx).Scopes(scope, f.apply)
+	if after != "" {
+		at, id, err := DecodeCursor(after)
+		if err != nil {
+			return OrderPage{}, err
+		}
+		q = q.Where("(orders.created_at < ? OR (orders.created_at = ? AND orders.id < ?))", at, at, id)
+	}
+	var orders []models.Order
+	if err := q.Order("orders.created_at DESC, orders.id DESC").Limit(first + 1).Find(&orders).Error; err != nil {
+		return OrderPage{}, err
+	}
+	page := OrderPage{Orders: orders}
+	if len(orders) > first {
+		page.Orders, page.HasNextPage = orders[:first], true
+	}
+	return page, nil
+}
+
+// CountOrders counts the orders Orders would list with the same filter.
+func (s *Service) CountOrders(ctx context.Context, a Actor, f OrderFilter) (int64, error) {
+	scope, err := orderScope(a)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.db.WithContext(ctx).Model(&models.Order{}).Scopes(scope, f.apply).Count(&n).Error
+	return n, err
+}
+
+// EncodeCursor makes the opaque cursor that points after o in the order list.
+func EncodeCursor(o models.Order) string {
+	raw := strconv.FormatInt(o.CreatedAt.UnixMicro(), 10) + ":" + strconv.FormatInt(o.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(c string) (time.Time, int64, error) {
+	bad := models.FieldError(models.CodeInvalidArgument, []string{"after"}, "not a cursor of this list")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, 0, bad
+	}
+	ts, id, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return time.Time{}, 0, bad
+	}
+	micros, err1 := strconv.ParseInt(ts, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, 0, bad
+	}
+	return time.UnixMicro(micros).UTC(), n, nil
+}
+
+// keysInScope drops the keys the actor may not reach, so that a batched
+// read can never carry another shop's rows even if a caller mixed them in.
+func keysInScope(a Actor, keys []Key) (shops []int64, ids []int64) {
+	seen := map[int64]bool{}
+	for _, k := range keys {
+		if a.IsShopActor() && k.ShopID != a.ShopID {
+			continue
+		}
+		if !seen[k.ShopID] {
+			seen[k.ShopID] = true
+			shops = append(shops, k.ShopID)
+		}
+		ids = append(ids, k.ID)
+	}
+	return shops, ids
+}
+
+// OrderLines returns the lines of the given orders, keyed by order, in
+// line order: one statement for the whole batch. The orders must come from
+// Order or Orders, which decided that the actor may see them.
+func (s *Service) OrderLines(ctx context.Context, a Actor, keys []Key) (map[Key][]models.OrderLine, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key][]models.OrderLine, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var lines []models.OrderLine
+	if err := s.db.WithContext(ctx).Where("shop_id IN ? AND order_id IN ?", shops, ids).
+		Order("order_id, line_no").Find(&lines).Error; err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		k := Key{ShopID: l.ShopID, ID: l.OrderID}
+		out[k] = append(out[k], l)
+	}
+	return out, nil
+}
+
+// Packages returns the packages of the given orders, keyed by order,
+// shipment packages first and then appended ones in the order they were
+// added: one statement for the whole batch.
+func (s *Service) Packages(ctx context.Context, a Actor, keys []Key) (map[Key][]models.Package, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key][]models.Package, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var pkgs []models.Package
+	if err := s.db.WithContext(ctx).Where("shop_id IN ? AND order_id IN ?", shops, ids).
+		Order("order_id, id").Find(&pkgs).Error; err != nil {
+		return nil, err
+	}
+	for _, p := range pkgs {
+		k := Key{ShopID: p.ShopID, ID: p.OrderID}
+		out[k] = append(out[k], p)
+	}
+	return out, nil
+}
+
+// PackageLines returns the lines of the given packages, keyed by package:
+// one statement for the whole batch.
+func (s *Service) PackageLines(ctx context.Context, a Actor, keys []Key) (map[Key][]models.PackageLine, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key][]models.PackageLine, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var lines []models.PackageLine
+	if err := s.db.WithContext(ctx).Where("shop_id IN ? AND package_id IN ?", shops, ids).
+		Order("package_id, id").Find(&lines).Error; err != nil {
+		return nil, fmt.Errorf("package lines: %w", err)
+	}
+	for _, l := range lines {
+		k := Key{ShopID: l.ShopID, ID: l.PackageID}
+		out[k] = append(out[k], l)
+	}
+	return out, nil
+}
+
+// ShopsByID returns the shops of orders the actor has read, keyed by id.
+func (s *Service) ShopsByID(ctx context.Context, a Actor, ids []int64) (map[int64]models.Shop, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	var shops []models.Shop
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&shops).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]models.Shop, len(shops))
+	for _, sh := range shops {
+		out[sh.ID] = sh
+	}
+	return out, nil
+}
+
+// BuyersByID returns the buyers of orders the actor has read, keyed by id.
+// Only the id and name are read: a shop has no business with a buyer's
+// e-mail or password hash.
+func (s *Service) BuyersByID(ctx context.Context, a Actor, ids []int64) (map[int64]models.User, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	var users []models.User
+	if err := s.db.WithContext(ctx).Select("id", "name", "role").
+		Where("id IN ? AND role = ?", ids, models.RoleBuyer).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]models.User, len(users))
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// OrderLinesByID returns order lines by their keys: one statement for the
+// whole batch, for the lines that packages refer to.
+func (s *Service) OrderLinesByID(ctx context.Context, a Actor, keys []Key) (map[Key]models.OrderLine, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key]models.OrderLine, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var lines []models.OrderLine
+	if err := s.db.WithContext(ctx).Where("shop_id IN ? AND id IN ?", shops, ids).Find(&lines).Error; err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		out[Key{ShopID: l.ShopID, ID: l.ID}] = l
+	}
+	return out, nil
+}

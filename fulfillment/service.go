@@ -1,0 +1,75 @@
+// Package fulfillment holds Fahuo's domain rules: who may do what, and every
+// change to orders, packages, templates and reports. It is the only code that
+// writes to the database; the GraphQL resolvers and the web handlers both call
+// it, so each rule lives here once. Every exported method that changes data is
+// one transaction, and returns either a value or an error that is a
+// *models.Error (a rule's code) or an internal failure.
+package fulfillment
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/fahuo/fahuo/clock"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Settings are the domain's tunable numbers.
+type Settings struct {
+	// SessionTTL is how long a login stays valid.
+	SessionTTL time.Duration
+	// PasswordCost is bcrypt's work factor; tests lower it, production keeps
+	// the default.
+	PasswordCost int
+}
+
+// DefaultSettings are the values production runs with.
+func DefaultSettings() Settings {
+	return Settings{
+		SessionTTL:   30 * 24 * time.Hour,
+		PasswordCost: 12,
+	}
+}
+
+// Service is the domain layer. It is safe for concurrent use and keeps no
+// per-user state: everything lives in the database, so several instances can
+// serve the same users.
+type Service struct {
+	db       *gorm.DB
+	clock    clock.Clock
+	settings Settings
+	log      *slog.Logger
+	// dummyHash is compared against when an e-mail is unknown, so that a
+	// failed login takes as long whether or not the account exists.
+	dummyHash []byte
+}
+
+// New returns a Service on db. A nil clock means the wall clock; zero
+// settings take their defaults.
+func New(db *gorm.DB, c clock.Clock, s Settings, log *slog.Logger) *Service {
+	def := DefaultSettings()
+	if s.SessionTTL == 0 {
+		s.SessionTTL = def.SessionTTL
+	}
+	if s.PasswordCost == 0 {
+		s.PasswordCost = def.PasswordCost
+	}
+	if c == nil {
+		c = clock.System{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("fahuo: no such account"), s.PasswordCost)
+	if err != nil {
+		panic("bcrypt: " + err.Error())
+	}
+	return &Service{db: db, clock: c, settings: s, log: log, dummyHash: dummy}
+}
+
+// Now is the service's clock reading.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// SessionTTL is how long a login lasts, for the cookie that carries it.
+func (s *Service) SessionTTL() time.Duration { return s.settings.SessionTTL }

@@ -1,0 +1,29 @@
+package graph
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/fahuo/fahuo/models"
+)
+
+// Object IDs are opaque strings in the form third-party tools know from
+// Shopify, gid://fahuo/Order/123, so that an id names its type and an id of
+// one type is never taken for another's.
+const gidPrefix = "gid://fahuo/"
+
+func globalID(kind string, id int64) string {
+	return gidPrefix + kind + "/" + strconv.FormatInt(id, 10)
+}
+
+// parseID reads a global id of the given type; field names the argument for
+// the error.
+func parseID(kind, gid string, field ...string) (int64, error) {
+	rest, ok := strings.CutPrefix(gid, gidPrefix+kind+"/")
+	if ok {
+		if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n > 0 {
+			return n, nil
+		}
+	}
+	return 0, models.FieldError(models.CodeInvalidArgument, field, "%q is not an id of a %s", gid, kind)
+}

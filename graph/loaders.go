@@ -1,0 +1,88 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/models"
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// loaderWait is how long a loader collects keys before it queries. gqlgen
+// resolves list elements concurrently, so the keys of one level arrive within
+// microseconds; the library's 16 ms default would add that much to every
+// level of every request.
+const loaderWait = time.Millisecond
+
+// Loaders batch the reads of one request: one statement per level of the
+// answer, however many orders, lines and packages it holds. They are made per
+// request, for the request's actor, and only read; mutations read fresh rows
+// under lock in the domain layer.
+type Loaders struct {
+	Lines        *dataloader.Loader[fulfillment.Key, []models.OrderLine]
+	Packages     *dataloader.Loader[fulfillment.Key, []models.Package]
+	PackageLines *dataloader.Loader[fulfillment.Key, []models.PackageLine]
+	LinesByID    *dataloader.Loader[fulfillment.Key, models.OrderLine]
+	Shops        *dataloader.Loader[int64, models.Shop]
+	Buyers       *dataloader.Loader[int64, models.User]
+}
+
+type loadersKey struct{}
+
+// newLoaders makes the loaders of one request.
+func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
+	return &Loaders{
+		Lines: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderLine, error) {
+			return svc.OrderLines(ctx, a, k)
+		}),
+		Packages: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Package, error) {
+			return svc.Packages(ctx, a, k)
+		}),
+		PackageLines: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.PackageLine, error) {
+			return svc.PackageLines(ctx, a, k)
+		}),
+		LinesByID: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.OrderLine, error) {
+			return svc.OrderLinesByID(ctx, a, k)
+		}),
+		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
+			return svc.ShopsByID(ctx, a, ids)
+		}),
+		Buyers: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.User, error) {
+			return svc.BuyersByID(ctx, a, ids)
+		}),
+	}
+}
+
+// newLoader adapts a fetch that returns a map into a dataloader batch
+// function: results are matched to keys by key, never by position, and a
+// key with no rows gets the zero value (an empty list).
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
+	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		found, err := fetch(ctx, keys)
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			if err != nil {
+				out[i] = &dataloader.Result[V]{Error: err}
+				continue
+			}
+			out[i] = &dataloader.Result[V]{Data: found[k]}
+		}
+		return out
+	}
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](loaderWait))
+}
+
+// LoadersMiddleware puts fresh loaders for the request's actor into the
+// context of every GraphQL request. It must run after authentication.
+func LoadersMiddleware(svc *fulfillment.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := newLoaders(svc, fulfillment.ActorFrom(r.Context()))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, l)))
+	})
+}
+
+func loadersFrom(ctx context.Context) *Loaders {
+	return ctx.Value(loadersKey{}).(*Loaders)
+}

@@ -1,0 +1,149 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/graph/model"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits bound what one request may cost. The zero value takes defaults.
+type Limits struct {
+	// Complexity is the most an operation may cost, where a field costs 1
+	// plus its children, and a list costs its page size (or an estimate)
+	// times its children.
+	Complexity int
+	// Depth is the deepest nesting of fields an operation may have.
+	Depth int
+	// Tokens is the most lexer tokens a query may have, so that a huge
+	// query is refused before it is parsed into memory.
+	Tokens int
+	// UploadBytes caps one multipart request (files included).
+	UploadBytes int64
+}
+
+// DefaultLimits fit the heaviest standard workload (50 orders with their
+// lines and packages) with room to spare, and refuse what is far beyond it.
+func DefaultLimits() Limits {
+	return Limits{Complexity: 25_000, Depth: 12, Tokens: 15_000, UploadBytes: 32 << 20}
+}
+
+// Estimated list lengths for lists that take no page size.
+const (
+	linesPerOrder     = 5
+	packagesPerOrder  = 5
+	regionsPerParent  = 40
+	defaultOrdersPage = 20
+)
+
+// NewServer builds the GraphQL handler with explicit transports and limits.
+// Requests must pass through LoadersMiddleware (and authentication) first.
+func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.Server {
+	def := DefaultLimits()
+	if lim.Complexity == 0 {
+		lim.Complexity = def.Complexity
+	}
+	if lim.Depth == 0 {
+		lim.Depth = def.Depth
+	}
+	if lim.Tokens == 0 {
+		lim.Tokens = def.Tokens
+	}
+	if lim.UploadBytes == 0 {
+		lim.UploadBytes = def.UploadBytes
+	}
+	cfg := Config{Resolvers: &Resolver{Service: svc}}
+	cfg.Complexity.Query.Orders = func(child int, first *int64, _ *string, _ *model.OrderFilter) int {
+		n := int64(defaultOrdersPage)
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return int(n) * child
+	}
+	cfg.Complexity.Order.Lines = func(child int) int { return linesPerOrder * child }
+	cfg.Complexity.Order.Packages = func(child int) int { return packagesPerOrder * child }
+	cfg.Complexity.Package.Lines = func(child int) int { return linesPerOrder * child }
+	cfg.Complexity.Query.Regions = func(child int, _ *string) int { return regionsPerParent * child }
+	cfg.Complexity.Region.Children = func(child int) int { return regionsPerParent * child }
+
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.UploadBytes, MaxMemory: 8 << 20})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(lim.Tokens)
+	srv.SetDisableSuggestion(true)
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	srv.Use(&limitsExtension{depth: lim.Depth, complexity: lim.Complexity})
+	return srv
+}
+
+// CodeTooComplex is the top-level error code of an operation over a limit.
+const CodeTooComplex = "QUERY_TOO_COMPLEX"
+
+// limitsExtension refuses operations nested deeper or costing more than the
+// limits before any resolver runs, and lets only logged-in callers
+// introspect the schema.
+type limitsExtension struct {
+	depth, complexity int
+	es                graphql.ExecutableSchema
+}
+
+func (*limitsExtension) ExtensionName() string { return "FahuoLimits" }
+
+func (l *limitsExtension) Validate(es graphql.ExecutableSchema) error {
+	l.es = es
+	return nil
+}
+
+func (l *limitsExtension) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	op.DisableIntrospection = !fulfillment.ActorFrom(ctx).Authenticated()
+	if op.Operation == nil {
+		return nil
+	}
+	if d := selectionDepth(op.Operation.SelectionSet, 0); d > l.depth {
+		return tooComplex("the query is nested %d deep; the limit is %d", d, l.depth)
+	}
+	if c := complexity.Calculate(ctx, l.es, op.Operation, op.Variables); c > l.complexity {
+		return tooComplex("the query costs %d; the limit is %d (ask for fewer items per page or fewer nested lists)", c, l.complexity)
+	}
+	return nil
+}
+
+func tooComplex(format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": CodeTooComplex}
+	return err
+}
+
+// selectionDepth is the deepest field nesting under set; fragments add no
+// level of their own. Validation has already refused fragment cycles.
+func selectionDepth(set ast.SelectionSet, depth int) int {
+	deepest := depth
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			d = selectionDepth(s.SelectionSet, depth+1)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, depth)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, depth)
+			}
+		}
+		if d > deepest {
+			deepest = d
+		}
+	}
+	return deepest
+}

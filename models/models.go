@@ -1,0 +1,135 @@
+package models
+
+import "time"
+
+// Shop is a merchant's store: the unit that owns orders, products and staff,
+// and the unit Fahuo shards by when it outgrows one database.
+type Shop struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// User is a person who logs in: a shop's staff member, a buyer or a platform
+// operator. Staff have a ShopID and a shop role; buyers and operators have
+// neither.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	PasswordHash string
+	Role         Role
+	ShopID       *int64
+	DisabledAt   *time.Time
+	CreatedAt    time.Time
+}
+
+// Session is a login: the API token that `login` returns or the web page's
+// cookie. Only the SHA-256 of the secret is stored, so a copy of the
+// database lets no one log in.
+type Session struct {
+	ID        int64
+	UserID    int64
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// APIToken is a credential a merchant gives a third-party tool: scoped to one
+// shop, with one role, stored hashed and shown once.
+type APIToken struct {
+	ID          int64
+	ShopID      int64
+	Name        string
+	Role        Role
+	TokenHash   []byte
+	TokenPrefix string
+	CreatedByID int64
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time
+	RevokedAt   *time.Time
+}
+
+// TableName keeps gorm from naming the table "api_tokens" differently on a
+// future inflection change.
+func (APIToken) TableName() string { return "api_tokens" }
+
+// Product is a sellable item of a shop (one SKU).
+type Product struct {
+	ID          int64
+	ShopID      int64
+	Title       string
+	SKU         string `gorm:"column:sku"`
+	PriceCents  int64
+	WeightGrams int64
+	Stock       int64
+	CreatedAt   time.Time
+}
+
+// Order is a paid order of one buyer at one shop. Prices, freight and the
+// receiving region's names are copies taken when it was placed, so later
+// edits of products, templates or region names change no placed order.
+type Order struct {
+	ID             int64
+	ShopID         int64
+	Number         string
+	BuyerID        int64
+	Status         OrderStatus
+	RecipientName  string
+	RecipientPhone string
+	RegionCode     string
+	RegionName     string
+	AddressDetail  string
+	Currency       string
+	FreightCents   int64
+	TotalCents     int64
+	PaidAt         time.Time
+	PromisedShipBy time.Time
+	FirstShippedAt *time.Time
+	ShippedAt      *time.Time
+	DeliveredAt    *time.Time
+	ClosedAt       *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// OrderLine is one product of an order with its quantity and unit price as
+// paid.
+type OrderLine struct {
+	ID             int64
+	ShopID         int64
+	OrderID        int64
+	LineNo         int64
+	ProductID      int64
+	SKU            string `gorm:"column:sku"`
+	Title          string
+	Quantity       int64
+	UnitPriceCents int64
+}
+
+// Package is one parcel of an order with its carrier and tracking number.
+// Shipment packages carry order lines; appended ones carry none and are
+// numbered 1 to 20 in AppendSeq.
+type Package struct {
+	ID             int64
+	ShopID         int64
+	OrderID        int64
+	Kind           PackageKind
+	AppendSeq      *int64
+	CarrierCode    string
+	TrackingNumber string
+	Status         PackageStatus
+	ShippedAt      time.Time
+	DeliveredAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// PackageLine says how many units of an order line a shipment package holds.
+type PackageLine struct {
+	ID          int64
+	ShopID      int64
+	PackageID   int64
+	OrderLineID int64
+	Quantity    int64
+}

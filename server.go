@@ -1,0 +1,121 @@
+// Command fahuo is the order-fulfilment server: GraphQL API, web pages and
+// database migrations in one binary.
+//
+//	go run .                                  # embedded SQLite with demo data
+//	DATABASE_URL=postgres://… go run .        # PostgreSQL
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/fahuo/fahuo/app"
+	"github.com/fahuo/fahuo/fulfillment"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "fahuo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("fahuo", flag.ContinueOnError)
+	addr := fs.String("addr", env("ADDR", ":8080"), "address to listen on (ADDR)")
+	dbURL := fs.String("db", env("DATABASE_URL", "sqlite:fahuo.db"), "database: postgres://… or sqlite:PATH (DATABASE_URL)")
+	seed := fs.String("seed", env("SEED", ""), "demo data on an empty database: true or false (SEED; default true for SQLite, false for PostgreSQL)")
+	playground := fs.Bool("playground", envBool("PLAYGROUND", true), "serve the GraphQL IDE at /graphql/playground (PLAYGROUND)")
+	secure := fs.Bool("secure-cookies", envBool("SECURE_COOKIES", false), "mark the session cookie Secure, behind HTTPS (SECURE_COOKIES)")
+	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	log := slog.New(app.RequestIDHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+	slog.SetDefault(log)
+
+	postgres := strings.HasPrefix(*dbURL, "postgres://") || strings.HasPrefix(*dbURL, "postgresql://")
+	doSeed := !postgres
+	if *seed != "" {
+		v, err := strconv.ParseBool(*seed)
+		if err != nil {
+			return fmt.Errorf("-seed: %w", err)
+		}
+		doSeed = v
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, app.Config{
+		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
+		SecureCookies: *secure, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx, func(bound string) {
+		url := "http://" + displayAddr(bound)
+		fmt.Printf("Fahuo is running at %s (database: %s)\n", url, redact(*dbURL))
+		if *playground {
+			fmt.Printf("GraphQL: %s/graphql  IDE: %s/graphql/playground\n", url, url)
+		}
+		if len(a.Demo.Accounts) > 0 {
+			fmt.Printf("Demo data created. Log in with password %q as:\n", fulfillment.DemoPassword)
+			for _, acc := range a.Demo.Accounts {
+				fmt.Printf("  %-24s %-10s %s\n", acc.Email, acc.Role, acc.Shop)
+			}
+		}
+	})
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	if v, err := strconv.ParseBool(os.Getenv(key)); err == nil {
+		return v
+	}
+	return def
+}
+
+// displayAddr turns a listener address into one a browser can open.
+func displayAddr(bound string) string {
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return bound
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(dbURL string) string {
+	if i := strings.Index(dbURL, "://"); i >= 0 {
+		if at := strings.LastIndex(dbURL, "@"); at > i {
+			creds := dbURL[i+3 : at]
+			if user, _, ok := strings.Cut(creds, ":"); ok {
+				return dbURL[:i+3] + user + ":***" + dbURL[at:]
+			}
+		}
+	}
+	return dbURL
+}
