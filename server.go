@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -22,14 +23,20 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fahuo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run starts the server with the given flags and serves until ctx ends (on
+// SIGINT or SIGTERM), then finishes the requests in flight. It prints the URL
+// and the demo logins to stdout and logs to logs.
+func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	fs := flag.NewFlagSet("fahuo", flag.ContinueOnError)
+	fs.SetOutput(logs)
 	addr := fs.String("addr", env("ADDR", ":8080"), "address to listen on (ADDR)")
 	dbURL := fs.String("db", env("DATABASE_URL", "sqlite:fahuo.db"), "database: postgres://… or sqlite:PATH (DATABASE_URL)")
 	seed := fs.String("seed", env("SEED", ""), "demo data on an empty database: true or false (SEED; default true for SQLite, false for PostgreSQL)")
@@ -43,7 +50,7 @@ func run(args []string) error {
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
-	log := slog.New(app.RequestIDHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+	log := slog.New(app.RequestIDHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: lvl})))
 	slog.SetDefault(log)
 
 	postgres := strings.HasPrefix(*dbURL, "postgres://") || strings.HasPrefix(*dbURL, "postgresql://")
@@ -56,8 +63,6 @@ func run(args []string) error {
 		doSeed = v
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	a, err := app.New(ctx, app.Config{
 		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
 		SecureCookies: *secure, Logger: log,
@@ -68,14 +73,14 @@ func run(args []string) error {
 	defer a.Close()
 	return a.Serve(ctx, func(bound string) {
 		url := "http://" + displayAddr(bound)
-		fmt.Printf("Fahuo is running at %s (database: %s)\n", url, redact(*dbURL))
+		fmt.Fprintf(stdout, "Fahuo is running at %s (database: %s)\n", url, redact(*dbURL))
 		if *playground {
-			fmt.Printf("GraphQL: %s/graphql  IDE: %s/graphql/playground\n", url, url)
+			fmt.Fprintf(stdout, "GraphQL: %s/graphql  IDE: %s/graphql/playground\n", url, url)
 		}
 		if len(a.Demo.Accounts) > 0 {
-			fmt.Printf("Demo data created. Log in with password %q as:\n", fulfillment.DemoPassword)
+			fmt.Fprintf(stdout, "Demo data created. Log in with password %q as:\n", fulfillment.DemoPassword)
 			for _, acc := range a.Demo.Accounts {
-				fmt.Printf("  %-24s %-10s %s\n", acc.Email, acc.Role, acc.Shop)
+				fmt.Fprintf(stdout, "  %-24s %-10s %s\n", acc.Email, acc.Role, acc.Shop)
 			}
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/carriers"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
@@ -392,6 +393,14 @@ func TestDemoDataCoversEveryState(t *testing.T) {
 		db.Raw(`SELECT COUNT(*) FROM (SELECT order_id FROM packages WHERE kind = 'SHIPMENT' GROUP BY order_id HAVING COUNT(*) > 1) m`).Scan(&multi)
 		if multi == 0 {
 			t.Error("no demo order is shipped in several packages")
+		}
+		var pkgs []struct{ CarrierCode, TrackingNumber string }
+		db.Table("packages").Select("carrier_code, tracking_number").Scan(&pkgs)
+		for _, p := range pkgs {
+			c, ok := carriers.Lookup(p.CarrierCode)
+			if !ok || !c.Valid(p.TrackingNumber) {
+				t.Errorf("demo package %s %s is not a valid number of a known carrier", p.CarrierCode, p.TrackingNumber)
+			}
 		}
 		// Seeding an already seeded database does nothing.
 		apptest.New(t, url)
