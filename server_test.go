@@ -39,7 +39,9 @@ func TestRunPrintsTheURLAndStopsCleanly(t *testing.T) {
 	var out, logs lockedBuffer
 	db := "sqlite:" + filepath.Join(t.TempDir(), "fahuo.db")
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn"}, &out, &logs) }()
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn"}, &out, &logs)
+	}()
 
 	urlRE := regexp.MustCompile(`running at (http://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)

@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"gorm.io/gorm"
+)
+
+func postForm(a *apptest.App, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	a.Handler.ServeHTTP(w, req)
+	return w
+}
+
+func get(a *apptest.App, path string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	a.Handler.ServeHTTP(w, req)
+	return w
+}
+
+func sessionCookie(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
+	t.Helper()
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "fahuo_session" {
+			return c
+		}
+	}
+	t.Fatalf("no session cookie in %v", w.Result().Header)
+	return nil
+}
+
+func TestLoginPageFlow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		if w := get(a, "/"); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
+			t.Fatalf("anonymous home: %d %s", w.Code, w.Header().Get("Location"))
+		}
+		if w := get(a, "/login"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="password"`) {
+			t.Fatalf("login page: %d", w.Code)
+		}
+
+		w := postForm(a, "/login", url.Values{"email": {ownerA}, "password": {"nope"}})
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "邮箱或密码错误") ||
+			!strings.Contains(w.Body.String(), `value="`+ownerA+`"`) {
+			t.Fatalf("wrong password: %d %s", w.Code, w.Body.String())
+		}
+		w = postForm(a, "/login", url.Values{})
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("empty form: %d", w.Code)
+		}
+
+		w = postForm(a, "/login", url.Values{"email": {ownerA}, "password": {"fahuo-demo"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
+			t.Fatalf("login: %d %s", w.Code, w.Body.String())
+		}
+		c := sessionCookie(t, w)
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie flags: %+v", c)
+		}
+
+		w = get(a, "/", c)
+		doc, err := goquery.NewDocumentFromReader(w.Body)
+		if err != nil || w.Code != http.StatusOK {
+			t.Fatalf("home: %d %v", w.Code, err)
+		}
+		var want int64
+		db.Table("orders").Joins("JOIN shops ON shops.id = orders.shop_id").Where("shops.name = ?", "鲜果时光旗舰店").Count(&want)
+		if n := doc.Find(`[data-testid="order-row"]`).Length(); int64(n) != want {
+			t.Errorf("home lists %d orders, want %d", n, want)
+		}
+		if strings.Contains(doc.Text(), "山野茶舍") {
+			t.Error("the home page shows another shop")
+		}
+		if got := doc.Find(`[data-testid="shop"]`).Text(); got != "鲜果时光旗舰店" {
+			t.Errorf("shop = %q", got)
+		}
+
+		// English on request, and remembered.
+		w = get(a, "/?lang=en", c)
+		if !strings.Contains(w.Body.String(), "Latest orders") {
+			t.Error("no English page")
+		}
+
+		// A form posted from another site is refused before it reaches the handler.
+		req := httptest.NewRequest(http.MethodPost, "/logout", nil)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.AddCookie(c)
+		if status, _ := a.Serve(req); status != http.StatusForbidden {
+			t.Errorf("cross-site logout: %d", status)
+		}
+
+		w = postForm(a, "/logout", nil, c)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
+			t.Fatalf("logout: %d", w.Code)
+		}
+		if w := get(a, "/", c); w.Code != http.StatusSeeOther {
+			t.Errorf("the old cookie still opens the home page: %d", w.Code)
+		}
+	})
+}
+
+func TestPagesServeTheirStylesheet(t *testing.T) {
+	_, dbURL := dbtest.SQLite(t)
+	a := apptest.New(t, dbURL)
+	w := get(a, "/static/style.css")
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+}
