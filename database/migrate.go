@@ -84,10 +84,14 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 	if dialect == SQLite {
 		timeType = "DATETIME"
 	}
-	if err := db.WithContext(ctx).Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+	err = db.WithContext(ctx).Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
-		applied_at ` + timeType + ` NOT NULL)`).Error; err != nil {
+		applied_at ` + timeType + ` NOT NULL)`).Error
+	// Two instances creating the table at once: PostgreSQL's IF NOT EXISTS
+	// is not atomic, and the loser fails on the catalogue's unique key
+	// while the winner's table is there.
+	if err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range steps {

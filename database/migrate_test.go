@@ -7,6 +7,7 @@ import (
 
 	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -72,4 +73,68 @@ func TestConstraintsLiveInTheDatabase(t *testing.T) {
 			t.Errorf("duplicate email: got %v", err)
 		}
 	})
+}
+
+// Two instances starting at once on an empty database both come up, and
+// every step is applied once.
+func TestConcurrentMigrations(t *testing.T) {
+	dbtest.EachEmpty(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		const instances = 4
+		errs := make(chan error, instances)
+		for i := 0; i < instances; i++ {
+			go func() {
+				db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 2})
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer database.Close(db)
+				errs <- database.Migrate(ctx, db)
+			}()
+		}
+		for i := 0; i < instances; i++ {
+			if err := <-errs; err != nil {
+				t.Errorf("instance: %v", err)
+			}
+		}
+		db, err := database.Open(ctx, url, database.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer database.Close(db)
+		steps, _ := database.Migrations()
+		var rows int64
+		db.Table("schema_migrations").Count(&rows)
+		if rows != int64(len(steps)) {
+			t.Errorf("%d rows in schema_migrations, want %d", rows, len(steps))
+		}
+	})
+}
+
+func TestTransactRetriesSerializationFailures(t *testing.T) {
+	db, _ := dbtest.SQLite(t)
+	for _, c := range []struct {
+		code     string
+		failures int
+		calls    int
+		wantErr  bool
+	}{
+		{"40001", 2, 3, false},
+		{"40P01", 1, 2, false},
+		{"40001", 10, 4, true},
+		{"23505", 1, 1, true},
+	} {
+		calls := 0
+		err := database.Transact(context.Background(), db, func(tx *gorm.DB) error {
+			calls++
+			if calls <= c.failures {
+				return &pgconn.PgError{Code: c.code}
+			}
+			return nil
+		})
+		if calls != c.calls || (err != nil) != c.wantErr {
+			t.Errorf("SQLSTATE %s failing %d times: %d calls, err %v", c.code, c.failures, calls, err)
+		}
+	}
 }

@@ -50,6 +50,14 @@ func SQLite(t testing.TB) (*gorm.DB, string) {
 // schema when the test ends. It skips nothing: without the variable it fails.
 func Postgres(t testing.TB) (*gorm.DB, string) {
 	t.Helper()
+	u := emptyPostgres(t)
+	return open(t, u), u
+}
+
+// emptyPostgres creates an empty schema, dropped when the test ends, and
+// returns a URL whose search_path is that schema.
+func emptyPostgres(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
 		t.Fatalf("%s is not set", EnvURL)
@@ -70,14 +78,15 @@ func Postgres(t testing.TB) (*gorm.DB, string) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	// Registered before open, so it runs after the test's pool is closed.
+	// Registered before the test opens its pool, so it runs after that
+	// pool is closed.
 	t.Cleanup(func() {
 		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 		_ = database.Close(admin)
 	})
-	return open(t, u.String()), u.String()
+	return u.String()
 }
 
 func open(t testing.TB, u string) *gorm.DB {
@@ -100,4 +109,18 @@ func randomHex(n int) string {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
 	return hex.EncodeToString(b)
+}
+
+// EachEmpty is Each with empty, unmigrated databases, for tests of the
+// migrations themselves.
+func EachEmpty(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, "sqlite:"+filepath.Join(t.TempDir(), "fahuo.db"))
+	})
+	if os.Getenv(EnvURL) != "" {
+		t.Run("postgres", func(t *testing.T) {
+			fn(t, emptyPostgres(t))
+		})
+	}
 }
