@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -84,15 +85,21 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 	if dialect == SQLite {
 		timeType = "DATETIME"
 	}
-	err = db.WithContext(ctx).Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at ` + timeType + ` NOT NULL)`).Error
 	// Two instances creating the table at once: PostgreSQL's IF NOT EXISTS
-	// is not atomic, and the loser fails on the catalogue's unique key
-	// while the winner's table is there.
-	if err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
-		return fmt.Errorf("create schema_migrations: %w", err)
+	// is not atomic, and the loser fails on a catalogue key while the
+	// winner's table appears. A second try then finds it.
+	for attempt := 1; ; attempt++ {
+		err = db.WithContext(ctx).Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at ` + timeType + ` NOT NULL)`).Error
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	for _, m := range steps {
 		if err := apply(ctx, db, dialect, m); err != nil {
