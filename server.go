@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	seed := fs.String("seed", env("SEED", ""), "demo data on an empty database: true or false (SEED; default true for SQLite, false for PostgreSQL)")
 	playground := fs.Bool("playground", envBool("PLAYGROUND", true), "serve the GraphQL IDE at /graphql/playground (PLAYGROUND)")
 	secure := fs.Bool("secure-cookies", envBool("SECURE_COOKIES", false), "mark the session cookie Secure, behind HTTPS (SECURE_COOKIES)")
+	addressKey := fs.String("address-key", env("ADDRESS_KEY", ""), "secret that keys the addressKey hash; the same on every instance, kept across restarts (ADDRESS_KEY)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,9 +64,13 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 		doSeed = v
 	}
 
+	if *addressKey == "" {
+		log.Warn("ADDRESS_KEY is not set: addressKey values use the development key; set a secret of your own in production")
+	}
 	a, err := app.New(ctx, app.Config{
 		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
 		SecureCookies: *secure, Logger: log,
+		Settings: fulfillment.Settings{AddressKey: []byte(*addressKey)},
 	})
 	if err != nil {
 		return err

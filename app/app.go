@@ -109,6 +109,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	jobs, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go a.Service.RunAuditRetention(jobs, time.Hour)
 	select {
 	case err := <-errc:
 		return err

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func (a *App) routes() http.Handler {
 
 	var h http.Handler = mux
 	h = a.authenticate(h)
+	h = withRequestInfo(h)
 	h = recoverPanics(log, h)
 	h = logRequests(log, h)
 	return h
@@ -219,5 +221,19 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(w, r)
+	})
+}
+
+// withRequestInfo records where the request came from, for the audit log.
+// The address is the peer's: behind a proxy, configure the proxy to pass
+// the client's address in the connection, not in a header anyone can forge.
+func withRequestInfo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := r.RemoteAddr
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ip = host
+		}
+		ctx := fulfillment.WithRequestInfo(r.Context(), fulfillment.RequestInfo{IP: ip, UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/fahuo/fahuo/fulfillment"
@@ -25,16 +24,6 @@ const SessionCookie = "fahuo_session"
 
 // maxFormBytes caps a page's form post.
 const maxFormBytes = 64 << 10
-
-// shanghai is where merchants and buyers read times.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		// China has kept UTC+8 without daylight saving since 1991.
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
 
 // Options configure the pages.
 type Options struct {
@@ -111,8 +100,10 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *pages) logout(w http.ResponseWriter, r *http.Request) {
-	if err := p.svc.Logout(r.Context(), fulfillment.ActorFrom(r.Context())); err != nil {
-		p.opts.Logger.ErrorContext(r.Context(), "logout", "err", err)
+	if a := fulfillment.ActorFrom(r.Context()); a.Authenticated() {
+		if err := p.svc.Logout(r.Context(), a); err != nil {
+			p.opts.Logger.ErrorContext(r.Context(), "logout", "err", err)
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.opts.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
@@ -153,7 +144,7 @@ func (p *pages) home(w http.ResponseWriter, r *http.Request) {
 	for _, o := range page.Orders {
 		h.Orders = append(h.Orders, OrderRow{
 			Number: o.Number, Status: T(lang, "status."+string(o.Status)), Shop: shops[o.ShopID].Name,
-			Total: yuan(o.TotalCents), ShipBy: o.PromisedShipBy.In(shanghai).Format("2006-01-02 15:04"),
+			Total: yuan(o.TotalCents), ShipBy: o.PromisedShipBy.In(models.ChinaTime).Format("2006-01-02 15:04"),
 			Region: o.RegionName,
 		})
 	}

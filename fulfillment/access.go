@@ -6,25 +6,59 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
-// Operation names something an actor may ask to do; the table below says
-// which roles may. Resolvers and page handlers never decide this themselves.
+// Operation names something an actor may ask to do. Mutations are named as
+// in the GraphQL API, and the same name is the action in the audit log.
 type Operation string
 
 // The operations.
 const (
-	OpReadOrders      Operation = "orders.read"
-	OpManageAPITokens Operation = "apiTokens.manage"
+	OpLogin                  Operation = "login"
+	OpLogout                 Operation = "logout"
+	OpCreateAPIToken         Operation = "createApiToken"
+	OpRevokeAPIToken         Operation = "revokeApiToken"
+	OpCreateStaffMember      Operation = "createStaffMember"
+	OpUpdateStaffMember      Operation = "updateStaffMember"
+	OpRevealRecipient        Operation = "revealRecipient"
+	OpUpdatePlatformSettings Operation = "updatePlatformSettings"
+
+	OpReadOrders           Operation = "orders.read"
+	OpReadAPITokens        Operation = "apiTokens.read"
+	OpReadStaff            Operation = "staffMembers.read"
+	OpReadAuditLog         Operation = "auditLog.read"
+	OpReadPlatformSettings Operation = "platformSettings.read"
 )
 
-// permissions is the one table of who may do what (DOMAIN.md R1). Whose
-// objects an allowed actor reaches (own shop, own orders, all) is decided by
-// the scope of each query, not here.
+var (
+	shopRoles = []models.Role{models.RoleOwner, models.RoleShipper, models.RoleService, models.RoleOperations, models.RoleViewer}
+	everyone  = append(slices.Clone(shopRoles), models.RoleBuyer, models.RolePlatform)
+)
+
+// permissions is the one table of who may do what (DOMAIN.md R1). API
+// tokens carry a role and are checked against the same table; the few
+// operations a token may never do whatever its role (managing tokens and
+// staff) are in userOnly. Whose objects an allowed actor reaches (own shop,
+// own orders, all) is decided by each query's scope, not here.
 var permissions = map[Operation][]models.Role{
-	OpReadOrders: {
-		models.RoleOwner, models.RoleShipper, models.RoleService, models.RoleOperations,
-		models.RoleViewer, models.RoleBuyer, models.RolePlatform,
-	},
-	OpManageAPITokens: {models.RoleOwner},
+	OpLogout:                 everyone,
+	OpCreateAPIToken:         {models.RoleOwner},
+	OpRevokeAPIToken:         {models.RoleOwner},
+	OpCreateStaffMember:      {models.RoleOwner},
+	OpUpdateStaffMember:      {models.RoleOwner},
+	OpRevealRecipient:        {models.RoleOwner, models.RoleService},
+	OpUpdatePlatformSettings: {models.RolePlatform},
+
+	OpReadOrders:           everyone,
+	OpReadAPITokens:        {models.RoleOwner},
+	OpReadStaff:            {models.RoleOwner},
+	OpReadAuditLog:         {models.RoleOwner, models.RolePlatform},
+	OpReadPlatformSettings: {models.RolePlatform},
+}
+
+// userOnly are the operations that need a person: a leaked token must not
+// be able to mint more tokens or staff logins.
+var userOnly = map[Operation]bool{
+	OpCreateAPIToken: true, OpRevokeAPIToken: true, OpReadAPITokens: true,
+	OpCreateStaffMember: true, OpUpdateStaffMember: true, OpReadStaff: true,
 }
 
 // Permissions returns the roles allowed each operation, for documentation and
@@ -37,13 +71,20 @@ func Permissions() map[Operation][]models.Role {
 	return out
 }
 
+// UserOnly tells whether an operation is closed to API tokens whatever
+// their role.
+func UserOnly(op Operation) bool { return userOnly[op] }
+
+// Allowed tells whether the actor may do op at all.
+func Allowed(a Actor, op Operation) bool { return authorize(a, op) == nil }
+
 // authorize returns UNAUTHENTICATED for an anonymous actor and FORBIDDEN for
 // a role the table does not allow.
 func authorize(a Actor, op Operation) error {
 	if !a.Authenticated() {
 		return models.Errorf(models.CodeUnauthenticated, "please log in")
 	}
-	if !slices.Contains(permissions[op], a.Role) {
+	if !slices.Contains(permissions[op], a.Role) || (userOnly[op] && a.Kind != ActorUser) {
 		return models.Errorf(models.CodeForbidden, "your role may not do this")
 	}
 	return nil

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -33,6 +32,14 @@ const (
 // disabled account (one code for all three, so accounts cannot be probed).
 func (s *Service) Login(ctx context.Context, email, password string) (string, Actor, error) {
 	email = normalizeEmail(email)
+	e := &audit{op: OpLogin, actorName: email}
+	var (
+		secret string
+		actor  Actor
+	)
+	// The password is checked before the transaction: bcrypt takes a
+	// quarter of a second, too long to hold a connection (and, on SQLite,
+	// the write lock) for.
 	var user models.User
 	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&user).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -41,28 +48,44 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, Ac
 	hash := s.dummyHash
 	if err == nil {
 		hash = []byte(user.PasswordHash)
+		e.object("User", user.ID)
+		if user.ShopID != nil {
+			e.shopID = *user.ShopID
+		}
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || user.DisabledAt != nil {
-		return "", Actor{}, models.Errorf(models.CodeInvalidCredentials, "wrong e-mail or password")
-	}
-	secret, hashed := newSecret(sessionPrefix)
-	now := s.clock.Now()
-	sess := models.Session{UserID: user.ID, TokenHash: hashed, CreatedAt: now, ExpiresAt: now.Add(s.settings.SessionTTL)}
-	if err := s.db.WithContext(ctx).Create(&sess).Error; err != nil {
+	valid := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && err == nil && user.DisabledAt == nil
+	err = s.change(ctx, Actor{}, e, func(tx *gorm.DB) error {
+		if !valid {
+			return models.Errorf(models.CodeInvalidCredentials, "wrong e-mail or password")
+		}
+		var hashed []byte
+		secret, hashed = newSecret(sessionPrefix)
+		now := s.clock.Now()
+		sess := models.Session{UserID: user.ID, TokenHash: hashed, CreatedAt: now, ExpiresAt: now.Add(s.settings.SessionTTL)}
+		if err := tx.Create(&sess).Error; err != nil {
+			return err
+		}
+		actor = userActor(user, sess.ID)
+		e.actor = &actor
+		return nil
+	})
+	if err != nil {
 		return "", Actor{}, err
 	}
-	return secret, userActor(user, sess.ID), nil
+	return secret, actor, nil
 }
 
 // Logout ends the session the actor logged in with. It is a no-op for API
 // tokens, which are revoked with RevokeAPIToken.
 func (s *Service) Logout(ctx context.Context, a Actor) error {
-	if a.SessionID == 0 {
-		return nil
-	}
-	return s.db.WithContext(ctx).Model(&models.Session{}).
-		Where("id = ? AND revoked_at IS NULL", a.SessionID).
-		Update("revoked_at", s.clock.Now()).Error
+	return s.change(ctx, a, &audit{op: OpLogout}, func(tx *gorm.DB) error {
+		if a.SessionID == 0 {
+			return nil
+		}
+		return tx.Model(&models.Session{}).
+			Where("id = ? AND revoked_at IS NULL", a.SessionID).
+			Update("revoked_at", s.clock.Now()).Error
+	})
 }
 
 // Authenticate turns a presented secret (a session or an API token) into the
@@ -154,33 +177,40 @@ type CreateAPITokenInput struct {
 // token); INVALID_ARGUMENT for an empty or over-long name, a role that is not
 // a shop role, or an expiry in the past.
 func (s *Service) CreateAPIToken(ctx context.Context, a Actor, in CreateAPITokenInput) (models.APIToken, string, error) {
-	if err := authorize(a, OpManageAPITokens); err != nil {
-		return models.APIToken{}, "", err
-	}
-	if a.Kind != ActorUser {
-		return models.APIToken{}, "", models.Errorf(models.CodeForbidden, "tokens cannot create tokens")
-	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 64 {
-		return models.APIToken{}, "", models.FieldError(models.CodeInvalidArgument, []string{"name"}, "a token needs a name of 1 to 64 characters")
-	}
-	if !in.Role.IsShopRole() {
-		return models.APIToken{}, "", models.FieldError(models.CodeInvalidArgument, []string{"role"}, "%q is not a shop role", in.Role)
-	}
-	now := s.clock.Now()
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
-		return models.APIToken{}, "", models.FieldError(models.CodeInvalidArgument, []string{"expiresAt"}, "the expiry must lie in the future")
-	}
-	secret, hashed := newSecret(tokenPrefix)
-	tok := models.APIToken{
-		ShopID: a.ShopID, Name: name, Role: in.Role, TokenHash: hashed,
-		TokenPrefix: secret[:len(tokenPrefix)+6], CreatedByID: a.UserID, CreatedAt: now,
-	}
-	if in.ExpiresAt != nil {
-		exp := in.ExpiresAt.UTC().Truncate(time.Microsecond)
-		tok.ExpiresAt = &exp
-	}
-	if err := s.db.WithContext(ctx).Create(&tok).Error; err != nil {
+	var (
+		tok    models.APIToken
+		secret string
+	)
+	e := &audit{op: OpCreateAPIToken}
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		name := strings.TrimSpace(in.Name)
+		if name == "" || utf8.RuneCountInString(name) > 64 {
+			return models.FieldError(models.CodeInvalidArgument, []string{"name"}, "a token needs a name of 1 to 64 characters")
+		}
+		if !in.Role.IsShopRole() {
+			return models.FieldError(models.CodeInvalidArgument, []string{"role"}, "%q is not a shop role", in.Role)
+		}
+		now := s.clock.Now()
+		if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+			return models.FieldError(models.CodeInvalidArgument, []string{"expiresAt"}, "the expiry must lie in the future")
+		}
+		var hashed []byte
+		secret, hashed = newSecret(tokenPrefix)
+		tok = models.APIToken{
+			ShopID: a.ShopID, Name: name, Role: in.Role, TokenHash: hashed,
+			TokenPrefix: secret[:len(tokenPrefix)+6], CreatedByID: a.UserID, CreatedAt: now,
+		}
+		if in.ExpiresAt != nil {
+			exp := in.ExpiresAt.UTC().Truncate(time.Microsecond)
+			tok.ExpiresAt = &exp
+		}
+		if err := tx.Create(&tok).Error; err != nil {
+			return err
+		}
+		e.object("ApiToken", tok.ID)
+		return nil
+	})
+	if err != nil {
 		return models.APIToken{}, "", err
 	}
 	return tok, secret, nil
@@ -192,11 +222,10 @@ func (s *Service) CreateAPIToken(ctx context.Context, a Actor, in CreateAPIToken
 // Errors: FORBIDDEN unless the actor is the shop's owner; NOT_FOUND for a
 // token of another shop or none.
 func (s *Service) RevokeAPIToken(ctx context.Context, a Actor, id int64) (models.APIToken, error) {
-	if err := authorize(a, OpManageAPITokens); err != nil {
-		return models.APIToken{}, err
-	}
 	var tok models.APIToken
-	err := database.Transact(ctx, s.db, func(tx *gorm.DB) error {
+	e := &audit{op: OpRevokeAPIToken}
+	e.object("ApiToken", id)
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		if err := tx.Where("shop_id = ? AND id = ?", a.ShopID, id).Take(&tok).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return models.Errorf(models.CodeNotFound, "no such token")
@@ -217,7 +246,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, a Actor, id int64) (models
 //
 // Errors: FORBIDDEN unless the actor is the shop's owner.
 func (s *Service) APITokens(ctx context.Context, a Actor) ([]models.APIToken, error) {
-	if err := authorize(a, OpManageAPITokens); err != nil {
+	if err := authorize(a, OpReadAPITokens); err != nil {
 		return nil, err
 	}
 	var toks []models.APIToken

@@ -148,6 +148,26 @@ func EncodeCursor(o models.Order) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
+// encodeIDCursor makes the cursor of lists ordered by id alone.
+func encodeIDCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
+}
+
+// EncodeAuditCursor makes the cursor that points after an audit entry.
+func EncodeAuditCursor(e models.AuditEntry) string { return encodeIDCursor(e.ID) }
+
+func decodeIDCursor(c string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(raw), "id:"); ok {
+			if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+				return id, nil
+			}
+		}
+	}
+	return 0, models.FieldError(models.CodeInvalidArgument, []string{"after"}, "not a cursor of this list")
+}
+
 // DecodeCursor reads a cursor made by EncodeCursor.
 func DecodeCursor(c string) (time.Time, int64, error) {
 	bad := models.FieldError(models.CodeInvalidArgument, []string{"after"}, "not a cursor of this list")

@@ -190,7 +190,7 @@ func seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products [
 	paid := now.Add(-d.paidAgo)
 	o := models.Order{
 		ShopID: shop.ID, Number: fmt.Sprintf("%s%06d", paid.Format("060102"), 100000+seq*7919%900000),
-		BuyerID: buyer.ID, Status: d.status, RecipientName: buyer.Name, RecipientPhone: fmt.Sprintf("1380013%04d", 1000+seq),
+		BuyerID: buyer.ID, Status: d.status, RecipientName: buyer.Name, RecipientPhone: demoPhones[d.buyer],
 		RegionCode: d.region, RegionName: regions.FullName(d.region), AddressDetail: d.detail,
 		Currency: models.CurrencyCNY, FreightCents: 0, PaidAt: paid, PromisedShipBy: paid.Add(d.promise),
 		CreatedAt: paid, UpdatedAt: paid,
@@ -256,4 +256,11 @@ func seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products [
 		}
 	}
 	return nil
+}
+
+// demoPhones gives each buyer one phone, so that a buyer's orders to one
+// address share their addressKey, as real repeat orders do.
+var demoPhones = map[string]string{
+	"buyer@demo.fahuo":  "13800138000",
+	"buyer2@demo.fahuo": "13912345678",
 }

@@ -22,7 +22,14 @@ type Settings struct {
 	// PasswordCost is bcrypt's work factor; tests lower it, production keeps
 	// the default.
 	PasswordCost int
+	// AddressKey keys the hash behind addressKey. It must stay the same
+	// across restarts and instances, or keys of equal addresses differ.
+	AddressKey []byte
 }
+
+// DevelopmentAddressKey is used when no key is configured, so that `go run .`
+// works out of the box; production sets its own (ADDRESS_KEY).
+var DevelopmentAddressKey = []byte("fahuo-development-address-key")
 
 // DefaultSettings are the values production runs with.
 func DefaultSettings() Settings {
@@ -54,6 +61,9 @@ func New(db *gorm.DB, c clock.Clock, s Settings, log *slog.Logger) *Service {
 	}
 	if s.PasswordCost == 0 {
 		s.PasswordCost = def.PasswordCost
+	}
+	if len(s.AddressKey) == 0 {
+		s.AddressKey = DevelopmentAddressKey
 	}
 	if c == nil {
 		c = clock.System{}

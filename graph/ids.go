@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 )
 
@@ -12,9 +13,7 @@ import (
 // one type is never taken for another's.
 const gidPrefix = "gid://fahuo/"
 
-func globalID(kind string, id int64) string {
-	return gidPrefix + kind + "/" + strconv.FormatInt(id, 10)
-}
+func globalID(kind string, id int64) string { return fulfillment.GlobalID(kind, id) }
 
 // parseID reads a global id of the given type; field names the argument for
 // the error.

@@ -35,11 +35,9 @@ func (r *orderResolver) Buyer(ctx context.Context, obj *models.Order) (*model.Bu
 }
 
 // Recipient is the resolver for the recipient field.
-func (r *orderResolver) Recipient(ctx context.Context, obj *models.Order) (*model.Recipient, error) {
-	return &model.Recipient{
-		Name: obj.RecipientName, Phone: obj.RecipientPhone, RegionCode: obj.RegionCode,
-		RegionName: obj.RegionName, AddressDetail: obj.AddressDetail,
-	}, nil
+func (r *orderResolver) Recipient(ctx context.Context, obj *models.Order) (*fulfillment.Recipient, error) {
+	rec := r.Service.RecipientOf(fulfillment.ActorFrom(ctx), *obj)
+	return &rec, nil
 }
 
 // Lines is the resolver for the lines field.

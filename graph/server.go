@@ -68,6 +68,13 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 		}
 		return int(n) * child
 	}
+	cfg.Complexity.Query.AuditLog = func(child int, _ *model.AuditLogFilter, first *int64, _ *string) int {
+		n := int64(defaultOrdersPage)
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return int(n) * child
+	}
 	cfg.Complexity.Order.Lines = func(child int) int { return linesPerOrder * child }
 	cfg.Complexity.Order.Packages = func(child int) int { return packagesPerOrder * child }
 	cfg.Complexity.Package.Lines = func(child int) int { return linesPerOrder * child }

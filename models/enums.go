@@ -1,5 +1,7 @@
 package models
 
+import "time"
+
 // Role is what an account or an API token may do. Shop roles (DOMAIN.md §12)
 // belong to one shop; BUYER and PLATFORM belong to none.
 type Role string
@@ -75,3 +77,8 @@ const (
 // CurrencyCNY is the only currency orders are paid in today; it is stored on
 // every order so that a second one needs no migration of meaning.
 const CurrencyCNY = "CNY"
+
+// ChinaTime is the zone merchants and buyers live in: days, quotas and
+// working days are counted in it. China has kept UTC+8 without daylight
+// saving since 1991, so a fixed zone needs no time-zone database.
+var ChinaTime = time.FixedZone("CST", 8*3600)

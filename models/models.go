@@ -133,3 +133,39 @@ type PackageLine struct {
 	OrderLineID int64
 	Quantity    int64
 }
+
+// AuditEntry is one line of the append-only audit log: who did what to
+// which objects, from where, and how it ended. The application only ever
+// inserts entries; the retention job is the one thing that deletes them.
+type AuditEntry struct {
+	ID           int64
+	ShopID       *int64
+	At           time.Time
+	ActorKind    string
+	ActorUserID  *int64
+	ActorTokenID *int64
+	ActorName    string
+	IP           string `gorm:"column:ip"`
+	UserAgent    string
+	Action       string
+	// ObjectIDs is a JSON array of global ids.
+	ObjectIDs string `gorm:"column:object_ids"`
+	// Outcome is "OK" or the error code that refused the action.
+	Outcome string
+	// Sensitive marks plaintext reveals and exports, kept 365 days
+	// instead of 180.
+	Sensitive bool
+}
+
+// TableName names the log in the singular, as a log is one thing.
+func (AuditEntry) TableName() string { return "audit_log" }
+
+// PlatformSettings are the numbers the platform tunes for every shop.
+type PlatformSettings struct {
+	ID               int64
+	RevealDailyQuota int64
+	UpdatedAt        time.Time
+}
+
+// DefaultRevealDailyQuota applies until the platform sets its own.
+const DefaultRevealDailyQuota = 1000

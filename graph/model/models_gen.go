@@ -13,6 +13,27 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
+type AuditEntryConnection struct {
+	Edges    []*AuditEntryEdge    `json:"edges"`
+	Nodes    []*models.AuditEntry `json:"nodes"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+}
+
+type AuditEntryEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *models.AuditEntry `json:"node"`
+}
+
+type AuditLogFilter struct {
+	// A user's or a token's id.
+	ActorID *string `json:"actorId,omitempty"`
+	Action  *string `json:"action,omitempty"`
+	// An object's global id, e.g. gid://fahuo/Order/12.
+	ObjectID *string    `json:"objectId,omitempty"`
+	From     *time.Time `json:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty"`
+}
+
 type Buyer struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -32,6 +53,16 @@ type CreateAPITokenPayload struct {
 	// The secret, shown this once; only its hash is stored.
 	Token      *string         `json:"token,omitempty"`
 	UserErrors []*models.Error `json:"userErrors"`
+}
+
+type CreateStaffMemberInput struct {
+	Email string `json:"email"`
+	// 1-64 characters.
+	Name string `json:"name"`
+	// 8-72 bytes.
+	Password string `json:"password"`
+	// SHIPPER, SERVICE, OPERATIONS or VIEWER.
+	Role models.Role `json:"role"`
 }
 
 type LoginPayload struct {
@@ -80,23 +111,43 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PlatformSettingsPayload struct {
+	PlatformSettings *models.PlatformSettings `json:"platformSettings,omitempty"`
+	UserErrors       []*models.Error          `json:"userErrors"`
+}
+
 type Query struct {
 }
 
-// Where the order goes.
-type Recipient struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
-	// GB/T 2260 code of the receiving region.
-	RegionCode string `json:"regionCode"`
-	// The region's names as they were when the order was placed.
-	RegionName    string `json:"regionName"`
-	AddressDetail string `json:"addressDetail"`
+// Today's use of the shop's reveal quota.
+type RevealQuota struct {
+	Used  int64 `json:"used"`
+	Quota int64 `json:"quota"`
+}
+
+type RevealRecipientPayload struct {
+	// The recipient with the asked fields in plaintext.
+	Recipient  *fulfillment.Recipient `json:"recipient,omitempty"`
+	UserErrors []*models.Error        `json:"userErrors"`
 }
 
 type RevokeAPITokenPayload struct {
 	APIToken   *models.APIToken `json:"apiToken,omitempty"`
 	UserErrors []*models.Error  `json:"userErrors"`
+}
+
+type StaffMemberPayload struct {
+	StaffMember *models.User    `json:"staffMember,omitempty"`
+	UserErrors  []*models.Error `json:"userErrors"`
+}
+
+type UpdatePlatformSettingsInput struct {
+	RevealDailyQuota *int64 `json:"revealDailyQuota,omitempty"`
+}
+
+type UpdateStaffMemberInput struct {
+	Role     *models.Role `json:"role,omitempty"`
+	Disabled *bool        `json:"disabled,omitempty"`
 }
 
 type RegionLevel string
