@@ -78,7 +78,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*gorm.DB, error) {
 		}
 		db, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
 	default:
-		db, err = gorm.Open(sqliteDialector{sqlite.Dialector{DSN: sqliteDSN(rawURL)}}, cfg)
+		db, err = gorm.Open(sqliteDialector{&sqlite.Dialector{DSN: sqliteDSN(rawURL)}}, cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -145,7 +145,7 @@ func sqliteDSN(rawURL string) string {
 		path = "file:" + path
 	}
 	return path + sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // DialectOf tells which database db talks to.
@@ -177,7 +177,7 @@ func Close(db *gorm.DB) error {
 // sqliteDialector adds the check-constraint error to the SQLite dialector's
 // error translation, so a broken CHECK reads as gorm.ErrCheckConstraintViolated
 // on both databases.
-type sqliteDialector struct{ sqlite.Dialector }
+type sqliteDialector struct{ *sqlite.Dialector }
 
 // sqliteConstraintCheck is SQLite's extended result code SQLITE_CONSTRAINT_CHECK.
 const sqliteConstraintCheck = 275

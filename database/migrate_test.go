@@ -138,3 +138,38 @@ func TestTransactRetriesSerializationFailures(t *testing.T) {
 		}
 	}
 }
+
+// Transactions that read, then write, must queue rather than fail when many
+// run at once: on SQLite that needs BEGIN IMMEDIATE (a deferred transaction
+// that read a snapshot cannot later write over a newer one), on PostgreSQL
+// the row lock of the upsert.
+func TestParallelReadThenWriteTransactions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+		ctx := context.Background()
+		db.Exec("INSERT INTO shops (name, created_at) VALUES ('s', ?)", db.NowFunc())
+		const writers = 30
+		errs := make(chan error, writers)
+		for i := 0; i < writers; i++ {
+			go func() {
+				errs <- database.Transact(ctx, db, func(tx *gorm.DB) error {
+					var n int64
+					if err := tx.Table("reveal_usage").Count(&n).Error; err != nil {
+						return err
+					}
+					return tx.Exec(`INSERT INTO reveal_usage (shop_id, day, used) VALUES (1, 'd', 1)
+						ON CONFLICT (shop_id, day) DO UPDATE SET used = reveal_usage.used + 1`).Error
+				})
+			}()
+		}
+		for i := 0; i < writers; i++ {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		var used int64
+		db.Raw("SELECT used FROM reveal_usage").Scan(&used)
+		if used != writers {
+			t.Errorf("used = %d, want %d", used, writers)
+		}
+	})
+}

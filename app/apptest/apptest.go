@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 	"github.com/fahuo/fahuo/fulfillment"
 	"golang.org/x/crypto/bcrypt"
 )
+
+// UserAgent is what the test client calls itself.
+const UserAgent = "fahuo-apptest/1"
 
 // Start is where every test's clock stands at first: a Wednesday in 2026.
 var Start = time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
@@ -36,7 +40,7 @@ func New(t testing.TB, dbURL string) *App {
 	clk := clock.NewManual(Start)
 	a, err := app.New(context.Background(), app.Config{
 		DatabaseURL: dbURL, Seed: true, Playground: true, Clock: clk,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:   testLogger(),
 		Settings: fulfillment.Settings{PasswordCost: bcrypt.MinCost},
 	})
 	if err != nil {
@@ -94,6 +98,7 @@ func (a *App) Do(t testing.TB, token, query string, vars map[string]any) Result 
 	}
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -170,4 +175,32 @@ func (a *App) CreateToken(t testing.TB, ownerToken, name, role string) string {
 		t.Fatalf("create token: %+v", resp.CreateAPIToken.UserErrors)
 	}
 	return *resp.CreateAPIToken.Token
+}
+
+// CreateStaff has the owner behind ownerToken add a staff login with the
+// demo password and the role, and returns its global id.
+func (a *App) CreateStaff(t testing.TB, ownerToken, email, role string) string {
+	t.Helper()
+	var resp struct {
+		CreateStaffMember struct {
+			StaffMember *struct{ ID string }
+			UserErrors  []struct{ Code string }
+		}
+	}
+	a.MustDo(t, ownerToken, `mutation($e: String!, $p: String!, $r: Role!) {
+		createStaffMember(input: { email: $e, name: "员工", password: $p, role: $r }) { staffMember { id } userErrors { code } } }`,
+		&resp, map[string]any{"e": email, "p": fulfillment.DemoPassword, "r": role})
+	if resp.CreateStaffMember.StaffMember == nil {
+		t.Fatalf("create staff %s: %+v", email, resp.CreateStaffMember.UserErrors)
+	}
+	return resp.CreateStaffMember.StaffMember.ID
+}
+
+// testLogger discards the server's logs unless FAHUO_TEST_LOG is set, for
+// looking into a failing test.
+func testLogger() *slog.Logger {
+	if os.Getenv("FAHUO_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -1,0 +1,154 @@
+package app_test
+
+import (
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+// caller is one kind of actor the permission test runs every operation as.
+type caller struct {
+	name  string
+	role  models.Role // "" for no one
+	token bool
+	// otherShop marks a caller of shop B acting on shop A's objects.
+	otherShop bool
+	secret    string
+}
+
+// operation is one mutation or sensitive query, sent with arguments that
+// are valid, so that only the role decides between allowed and FORBIDDEN.
+type operation struct {
+	op    fulfillment.Operation
+	query string
+	vars  func(n int64) map[string]any
+}
+
+func TestEveryOperationAsEveryRole(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		// Shop A gets a login of every staff role, and a token of every role.
+		a.CreateStaff(t, owner, "service-a@demo.fahuo", "SERVICE")
+		a.CreateStaff(t, owner, "ops-a@demo.fahuo", "OPERATIONS")
+		callers := []caller{
+			{name: "owner", role: models.RoleOwner, secret: owner},
+			{name: "shipper", role: models.RoleShipper, secret: a.Login(t, shipA)},
+			{name: "service", role: models.RoleService, secret: a.Login(t, "service-a@demo.fahuo")},
+			{name: "operations", role: models.RoleOperations, secret: a.Login(t, "ops-a@demo.fahuo")},
+			{name: "viewer", role: models.RoleViewer, secret: a.Login(t, viewerA)},
+			{name: "owner of shop B", role: models.RoleOwner, otherShop: true, secret: a.Login(t, ownerB)},
+			{name: "buyer", role: models.RoleBuyer, secret: a.Login(t, buyer)},
+			{name: "platform", role: models.RolePlatform, secret: a.Login(t, platfm)},
+			{name: "no one"},
+		}
+		for _, r := range models.ShopRoles {
+			callers = append(callers, caller{name: "token " + string(r), role: r, token: true,
+				secret: a.CreateToken(t, owner, "tool "+string(r), string(r))})
+		}
+
+		var orderID, tokenID, viewerID string
+		db.Raw("SELECT id FROM orders WHERE shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') ORDER BY id LIMIT 1").Scan(&orderID)
+		orderID = "gid://fahuo/Order/" + orderID
+		a.CreateToken(t, owner, "to be revoked", "VIEWER")
+		db.Raw("SELECT id FROM api_tokens WHERE name = 'to be revoked'").Scan(&tokenID)
+		tokenID = "gid://fahuo/ApiToken/" + tokenID
+		db.Raw("SELECT id FROM users WHERE email = ?", viewerA).Scan(&viewerID)
+		viewerID = "gid://fahuo/User/" + viewerID
+
+		ops := []operation{
+			{fulfillment.OpCreateAPIToken, `mutation { createApiToken(input: { name: "t", role: VIEWER }) { userErrors { code } } }`, nil},
+			{fulfillment.OpRevokeAPIToken, `mutation($id: ID!) { revokeApiToken(id: $id) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": tokenID} }},
+			{fulfillment.OpCreateStaffMember, `mutation($e: String!) { createStaffMember(input: { email: $e, name: "新员工", password: "long enough", role: VIEWER }) { userErrors { code } } }`,
+				func(n int64) map[string]any { return map[string]any{"e": fmt.Sprintf("new%d@demo.fahuo", n)} }},
+			{fulfillment.OpUpdateStaffMember, `mutation($id: ID!) { updateStaffMember(id: $id, input: { role: VIEWER }) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": viewerID} }},
+			{fulfillment.OpRevealRecipient, `mutation($id: ID!) { revealRecipient(orderId: $id, fields: [NAME]) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": orderID} }},
+			{fulfillment.OpUpdatePlatformSettings, `mutation { updatePlatformSettings(input: { revealDailyQuota: 1000 }) { userErrors { code } } }`, nil},
+			{fulfillment.OpReadOrders, `{ orders(first: 1) { nodes { number } } }`, nil},
+			{fulfillment.OpReadAPITokens, `{ apiTokens { id } }`, nil},
+			{fulfillment.OpReadStaff, `{ staffMembers { id } }`, nil},
+			{fulfillment.OpReadAuditLog, `{ auditLog(first: 1) { nodes { action } } }`, nil},
+			{fulfillment.OpReadPlatformSettings, `{ platformSettings { revealDailyQuota } }`, nil},
+		}
+		var n atomic.Int64
+		perms := fulfillment.Permissions()
+		for _, op := range ops {
+			if _, ok := perms[op.op]; !ok {
+				t.Fatalf("operation %s is not in the permission table", op.op)
+			}
+			for _, c := range callers {
+				var vars map[string]any
+				if op.vars != nil {
+					vars = op.vars(n.Add(1))
+				}
+				res := a.Do(t, c.secret, op.query, vars)
+				got := "allowed"
+				if codes := res.Codes(); len(codes) > 0 {
+					got = codes[0]
+				}
+				want := "allowed"
+				switch {
+				case c.role == "":
+					want = "UNAUTHENTICATED"
+				case !slices.Contains(perms[op.op], c.role), c.token && fulfillment.UserOnly(op.op):
+					want = "FORBIDDEN"
+				}
+				if got != want {
+					t.Errorf("%s as %s: %s, want %s (%+v)", op.op, c.name, got, want, res.Errors)
+				}
+			}
+		}
+		// Every mutation of the schema is either in the table above or open
+		// to everyone by nature (login, logout).
+		var schema struct {
+			Schema struct{ MutationType struct{ Fields []struct{ Name string } } } `json:"__schema"`
+		}
+		a.MustDo(t, owner, `{ __schema { mutationType { fields { name } } } }`, &schema, nil)
+		for _, f := range schema.Schema.MutationType.Fields {
+			if f.Name == "login" || f.Name == "logout" {
+				continue
+			}
+			if !slices.ContainsFunc(ops, func(o operation) bool { return string(o.op) == f.Name }) {
+				t.Errorf("mutation %s is not covered by the role test", f.Name)
+			}
+		}
+	})
+}
+
+// The permission table says what the README promises; a change to either
+// must be deliberate.
+func TestThePermissionTable(t *testing.T) {
+	want := map[fulfillment.Operation][]models.Role{
+		fulfillment.OpRevealRecipient:        {models.RoleOwner, models.RoleService},
+		fulfillment.OpCreateStaffMember:      {models.RoleOwner},
+		fulfillment.OpUpdateStaffMember:      {models.RoleOwner},
+		fulfillment.OpCreateAPIToken:         {models.RoleOwner},
+		fulfillment.OpRevokeAPIToken:         {models.RoleOwner},
+		fulfillment.OpUpdatePlatformSettings: {models.RolePlatform},
+		fulfillment.OpReadAuditLog:           {models.RoleOwner, models.RolePlatform},
+	}
+	perms := fulfillment.Permissions()
+	for op, roles := range want {
+		if !slices.Equal(perms[op], roles) {
+			t.Errorf("%s: %v, want %v", op, perms[op], roles)
+		}
+	}
+	for _, op := range []fulfillment.Operation{fulfillment.OpCreateAPIToken, fulfillment.OpCreateStaffMember, fulfillment.OpUpdateStaffMember} {
+		if !fulfillment.UserOnly(op) {
+			t.Errorf("%s is open to tokens", op)
+		}
+	}
+	if fulfillment.UserOnly(fulfillment.OpRevealRecipient) {
+		t.Error("tokens with the service role cannot reveal")
+	}
+}
