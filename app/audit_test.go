@@ -130,7 +130,9 @@ func TestAuditEntriesCannotBeChangedThroughTheAPI(t *testing.T) {
 	_, url := dbtest.SQLite(t)
 	a := apptest.New(t, url)
 	var schema struct {
-		Schema struct{ MutationType struct{ Fields []struct{ Name string } } } `json:"__schema"`
+		Schema struct {
+			MutationType struct{ Fields []struct{ Name string } }
+		} `json:"__schema"`
 	}
 	a.MustDo(t, a.Login(t, platfm), `{ __schema { mutationType { fields { name } } } }`, &schema, nil)
 	for _, f := range schema.Schema.MutationType.Fields {

@@ -111,7 +111,9 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 		// Every mutation of the schema is either in the table above or open
 		// to everyone by nature (login, logout).
 		var schema struct {
-			Schema struct{ MutationType struct{ Fields []struct{ Name string } } } `json:"__schema"`
+			Schema struct {
+				MutationType struct{ Fields []struct{ Name string } }
+			} `json:"__schema"`
 		}
 		a.MustDo(t, owner, `{ __schema { mutationType { fields { name } } } }`, &schema, nil)
 		for _, f := range schema.Schema.MutationType.Fields {
