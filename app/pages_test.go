@@ -124,3 +124,73 @@ func TestPagesServeTheirStylesheet(t *testing.T) {
 		t.Errorf("stylesheet: %d %s", w.Code, w.Header().Get("Content-Type"))
 	}
 }
+
+func loginCookie(t *testing.T, a *apptest.App, email string) *http.Cookie {
+	t.Helper()
+	w := postForm(a, "/login", url.Values{"email": {email}, "password": {"fahuo-demo"}})
+	return sessionCookie(t, w)
+}
+
+func TestOrderPageMasksTheRecipientUntilRevealed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		_, o := orderOf(t, db, "status = ?", "SHIPPED")
+		page := "/orders/" + o.Number
+		owner := loginCookie(t, a, ownerA)
+
+		w := get(a, page, owner)
+		doc, _ := goquery.NewDocumentFromReader(w.Body)
+		if w.Code != http.StatusOK {
+			t.Fatalf("order page: %d", w.Code)
+		}
+		if got := doc.Find(`[data-testid="recipient-phone"]`).Text(); got == o.RecipientPhone || !strings.Contains(got, "****") {
+			t.Errorf("the owner sees the phone as %q before revealing", got)
+		}
+		if n := doc.Find(`[data-testid="package"]`).Length(); n < 2 {
+			t.Errorf("%d packages shown", n)
+		}
+		doc.Find(`[data-testid="tracking-number"]`).Each(func(_ int, s *goquery.Selection) {
+			if href, _ := s.Attr("href"); !strings.Contains(href, s.Text()) {
+				t.Errorf("tracking link %q does not carry %q", href, s.Text())
+			}
+		})
+		if doc.Find(`[data-testid="reveal"]`).Length() != 1 {
+			t.Fatal("no reveal button for the owner")
+		}
+
+		w = postForm(a, page+"/reveal", url.Values{"field": {"NAME", "PHONE", "ADDRESS"}}, owner)
+		doc, _ = goquery.NewDocumentFromReader(w.Body)
+		if w.Code != http.StatusOK || doc.Find(`[data-testid="recipient-phone"]`).Text() != o.RecipientPhone ||
+			doc.Find(`[data-testid="recipient-address"]`).Text() != o.AddressDetail {
+			t.Fatalf("after reveal: %d %s", w.Code, doc.Find(`[data-testid="recipient"]`).Text())
+		}
+		var reveals int64
+		db.Table("audit_log").Where("action = ? AND outcome = ?", "revealRecipient", "OK").Count(&reveals)
+		if reveals != 1 {
+			t.Errorf("%d reveals in the audit log", reveals)
+		}
+
+		// A viewer gets no button, and a hand-made post is refused.
+		viewer := loginCookie(t, a, viewerA)
+		w = get(a, page, viewer)
+		if strings.Contains(w.Body.String(), `data-testid="reveal"`) {
+			t.Error("a viewer is offered the reveal button")
+		}
+		w = postForm(a, page+"/reveal", url.Values{"field": {"PHONE"}}, viewer)
+		if w.Code != http.StatusUnprocessableEntity || strings.Contains(w.Body.String(), o.RecipientPhone) {
+			t.Errorf("a viewer's reveal: %d", w.Code)
+		}
+		// Shop B's owner: not found, and nothing about the order.
+		w = get(a, page, loginCookie(t, a, ownerB))
+		if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), o.Number) {
+			t.Errorf("another shop's order: %d", w.Code)
+		}
+		// The buyer sees their own recipient in full, with no button.
+		var buyerEmail string
+		db.Raw("SELECT email FROM users WHERE id = ?", o.BuyerID).Scan(&buyerEmail)
+		w = get(a, page, loginCookie(t, a, buyerEmail))
+		if !strings.Contains(w.Body.String(), o.RecipientPhone) || strings.Contains(w.Body.String(), `data-testid="reveal"`) {
+			t.Errorf("the buyer's view: %d", w.Code)
+		}
+	})
+}

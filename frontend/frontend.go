@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/a-h/templ"
+	"github.com/fahuo/fahuo/carriers"
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 )
@@ -51,6 +54,8 @@ func New(svc *fulfillment.Service, opts Options) http.Handler {
 	mux.HandleFunc("GET /login", p.loginForm)
 	mux.HandleFunc("POST /login", p.login)
 	mux.HandleFunc("POST /logout", p.logout)
+	mux.HandleFunc("GET /orders/{number}", p.order)
+	mux.HandleFunc("POST /orders/{number}/reveal", p.reveal)
 	return mux
 }
 
@@ -144,7 +149,7 @@ func (p *pages) home(w http.ResponseWriter, r *http.Request) {
 	for _, o := range page.Orders {
 		h.Orders = append(h.Orders, OrderRow{
 			Number: o.Number, Status: T(lang, "status."+string(o.Status)), Shop: shops[o.ShopID].Name,
-			Total: yuan(o.TotalCents), ShipBy: o.PromisedShipBy.In(models.ChinaTime).Format("2006-01-02 15:04"),
+			Total: yuan(o.TotalCents), ShipBy: chinaTime(o.PromisedShipBy),
 			Region: o.RegionName,
 		})
 	}
@@ -176,3 +181,117 @@ func yuan(cents int64) string {
 	}
 	return fmt.Sprintf("%s¥%d.%02d", sign, cents/100, cents%100)
 }
+
+// order shows one order: lines, packages with tracking links, and the
+// recipient, masked for the shop until revealed.
+func (p *pages) order(w http.ResponseWriter, r *http.Request) {
+	p.showOrder(w, r, nil)
+}
+
+// reveal shows the order with its recipient in plaintext, through the same
+// domain call as the API's revealRecipient (quota and audit log included).
+// The answer is rendered, not redirected to, so plaintext never lands in a
+// URL or the browser history.
+func (p *pages) reveal(w http.ResponseWriter, r *http.Request) {
+	lang := langOf(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		p.fail(w, r, lang, models.Errorf(models.CodeInvalidArgument, "bad form"))
+		return
+	}
+	fields := []fulfillment.RecipientField{}
+	for _, f := range r.PostForm["field"] {
+		fields = append(fields, fulfillment.RecipientField(f))
+	}
+	p.showOrder(w, r, fields)
+}
+
+func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, reveal []fulfillment.RecipientField) {
+	lang := langOf(w, r)
+	a := fulfillment.ActorFrom(r.Context())
+	if !a.Authenticated() {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	ctx := r.Context()
+	o, err := p.svc.Order(ctx, a, fulfillment.OrderRef{Number: r.PathValue("number")})
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	key := []fulfillment.Key{fulfillment.KeyOf(o)}
+	lines, err := p.svc.OrderLines(ctx, a, key)
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	pkgs, err := p.svc.Packages(ctx, a, key)
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	shops, err := p.svc.ShopsByID(ctx, a, []int64{o.ShopID})
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	var pkgKeys []fulfillment.Key
+	for _, pk := range pkgs[key[0]] {
+		pkgKeys = append(pkgKeys, fulfillment.Key{ShopID: pk.ShopID, ID: pk.ID})
+	}
+	pkgLines, err := p.svc.PackageLines(ctx, a, pkgKeys)
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	view := OrderView{
+		Number: o.Number, Status: T(lang, "status."+string(o.Status)), Shop: shops[o.ShopID].Name,
+		Total: yuan(o.TotalCents), Freight: yuan(o.FreightCents), PaidAt: chinaTime(o.PaidAt),
+		ShipBy: chinaTime(o.PromisedShipBy), CanReveal: fulfillment.Allowed(a, fulfillment.OpRevealRecipient),
+	}
+	rec := p.svc.RecipientOf(a, o)
+	status := http.StatusOK
+	if reveal != nil {
+		revealed, err := p.svc.RevealRecipient(ctx, a, o.ID, reveal)
+		if err != nil {
+			code := models.ErrorCodeOf(err)
+			if code == models.CodeInternal {
+				p.fail(w, r, lang, err)
+				return
+			}
+			status = http.StatusUnprocessableEntity
+			view.Error = errorText(lang, code)
+		} else {
+			rec = revealed
+			view.RevealNote = T(lang, "recipient.revealed")
+		}
+	}
+	view.Recipient = RecipientView{Name: rec.Name, Phone: rec.Phone, Region: rec.RegionName, Address: rec.AddressDetail,
+		AddressKey: rec.AddressKey, Masked: len(rec.Masked) > 0}
+	titles := map[int64]string{}
+	for _, l := range lines[key[0]] {
+		titles[l.ID] = l.Title
+		view.Lines = append(view.Lines, LineView{SKU: l.SKU, Title: l.Title, Quantity: l.Quantity,
+			Price: yuan(l.UnitPriceCents), Total: yuan(l.UnitPriceCents * l.Quantity)})
+	}
+	for _, pk := range pkgs[key[0]] {
+		c, _ := carriers.Lookup(pk.CarrierCode)
+		pv := PackageView{Carrier: c.NameZh, Number: pk.TrackingNumber, URL: c.TrackingURL(pk.TrackingNumber),
+			Status: T(lang, "pkg."+string(pk.Status)), ShippedAt: chinaTime(pk.ShippedAt), Appended: pk.Kind == models.PackageAppended}
+		if lang == EN {
+			pv.Carrier = c.NameEn
+		}
+		var parts []string
+		for _, pl := range pkgLines[fulfillment.Key{ShopID: pk.ShopID, ID: pk.ID}] {
+			parts = append(parts, fmt.Sprintf("%s × %d", titles[pl.OrderLineID], pl.Quantity))
+		}
+		if len(parts) > 0 {
+			pv.Contents = T(lang, "package.holds") + " " + strings.Join(parts, "，")
+		}
+		view.Packages = append(view.Packages, pv)
+	}
+	p.render(w, r, status, orderPage(Page{Lang: lang, Title: o.Number, Viewer: a.Name}, view))
+}
+
+// chinaTime shows a time as merchants and buyers read it.
+func chinaTime(t time.Time) string { return t.In(models.ChinaTime).Format("2006-01-02 15:04") }

@@ -72,9 +72,11 @@ var messages = map[string]map[Lang]string{
 
 	"error." + string(models.CodeInvalidCredentials): {ZH: "邮箱或密码错误", EN: "Wrong e-mail or password"},
 	"error." + string(models.CodeInvalidArgument):    {ZH: "输入有误，请检查后重试", EN: "Please check your input"},
-	"error." + string(models.CodeForbidden):          {ZH: "你的角色无权进行此操作", EN: "Your role may not do this"},
+	"error." + string(models.CodeForbidden):          {ZH: "无权进行此操作（角色不允许，或订单已签收/关闭超过 14 天）", EN: "Not allowed (your role, or the order ended over 14 days ago)"},
 	"error." + string(models.CodeNotFound):           {ZH: "未找到该记录", EN: "Not found"},
 	"error." + string(models.CodeInternal):           {ZH: "系统繁忙，请稍后再试", EN: "Something went wrong; please try again"},
+	"error." + string(models.CodeQuotaExceeded):      {ZH: "今日查看收货信息的额度已用完", EN: "Today's quota of recipient reveals is used up"},
+	"error." + string(models.CodeUnauthenticated):    {ZH: "请先登录", EN: "Please log in"},
 }
 
 // T returns the text for key in lang, falling back to Chinese, then to the
