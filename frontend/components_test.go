@@ -2,11 +2,15 @@ package frontend
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+	"github.com/fahuo/fahuo/models"
 )
 
 func render(t *testing.T, c templ.Component) *goquery.Document {
@@ -82,6 +86,60 @@ func TestYuan(t *testing.T) {
 	for cents, want := range map[int64]string{0: "¥0.00", 5: "¥0.05", 3990: "¥39.90", -120: "-¥1.20", 123456789: "¥1234567.89"} {
 		if got := yuan(cents); got != want {
 			t.Errorf("yuan(%d) = %q, want %q", cents, got, want)
+		}
+	}
+}
+
+// Every key the pages look up must be in the catalogue: a missing one would
+// show the key itself to merchants.
+func TestEveryKeyUsedIsInTheCatalogue(t *testing.T) {
+	files, err := filepath.Glob("*.templ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goFiles, _ := filepath.Glob("*.go")
+	files = append(files, goFiles...)
+	literal := regexp.MustCompile(`T\((?:p\.)?[Ll]ang, "([^"]+)"\)`)
+	prefixed := regexp.MustCompile(`T\((?:p\.)?[Ll]ang, "([a-z]+\.)"\+string\(`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_templ.go") || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+			if _, ok := messages[m[1]]; !ok {
+				t.Errorf("%s uses %q, which the catalogue lacks", f, m[1])
+			}
+		}
+		for _, m := range prefixed.FindAllStringSubmatch(string(src), -1) {
+			if m[1] == "status." || m[1] == "role." || m[1] == "pkg." || m[1] == "error." {
+				continue
+			}
+			t.Errorf("%s looks up %q+… which this test does not know how to check", f, m[1])
+		}
+	}
+	for _, c := range models.ErrorCodes {
+		if _, ok := messages["error."+string(c)]; !ok {
+			t.Errorf("no message for error code %s", c)
+		}
+	}
+	for _, s := range models.OrderStatuses {
+		if _, ok := messages["status."+string(s)]; !ok {
+			t.Errorf("no message for status %s", s)
+		}
+	}
+	for _, r := range append(models.ShopRoles, models.RoleBuyer, models.RolePlatform) {
+		if _, ok := messages["role."+string(r)]; !ok {
+			t.Errorf("no message for role %s", r)
+		}
+	}
+	for _, s := range []models.PackageStatus{models.PackageAwaitingPickup, models.PackageAccepted, models.PackagePickedUp,
+		models.PackageInTransit, models.PackageOutForDelivery, models.PackageDelivered, models.PackageException, models.PackageReturned} {
+		if _, ok := messages["pkg."+string(s)]; !ok {
+			t.Errorf("no message for package status %s", s)
 		}
 	}
 }
