@@ -111,7 +111,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	go func() { errc <- srv.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	go a.Service.RunAuditRetention(jobs, time.Hour)
+	go a.Service.RunRetention(jobs, time.Hour)
 	select {
 	case err := <-errc:
 		return err

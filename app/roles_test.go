@@ -62,6 +62,19 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 		tokenID = "gid://fahuo/ApiToken/" + tokenID
 		db.Raw("SELECT id FROM users WHERE email = ?", viewerA).Scan(&viewerID)
 		viewerID = "gid://fahuo/User/" + viewerID
+		var templateID, productID, shopID string
+		db.Raw("SELECT template_id FROM products WHERE sku = 'QC-5J'").Scan(&templateID)
+		templateID = "gid://fahuo/ShippingTemplate/" + templateID
+		db.Raw("SELECT id FROM products WHERE sku = 'QC-5J'").Scan(&productID)
+		productID = "gid://fahuo/Product/" + productID
+		db.Raw("SELECT id FROM shops WHERE name = '鲜果时光旗舰店'").Scan(&shopID)
+		shopID = "gid://fahuo/Shop/" + shopID
+		template := func(n int64) map[string]any {
+			return map[string]any{"id": templateID, "in": map[string]any{
+				"name": fmt.Sprintf("模板%d", n), "shipFromRegionCode": "440305", "pricing": "BY_PIECE",
+				"defaultRule": map[string]any{"firstUnits": 1, "firstFee": 500, "extraUnits": 1, "extraFee": 200},
+			}}
+		}
 
 		ops := []operation{
 			{fulfillment.OpCreateAPIToken, `mutation { createApiToken(input: { name: "t", role: VIEWER }) { userErrors { code } } }`, nil},
@@ -74,7 +87,21 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 			{fulfillment.OpRevealRecipient, `mutation($id: ID!) { revealRecipient(orderId: $id, fields: [NAME]) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"id": orderID} }},
 			{fulfillment.OpUpdatePlatformSettings, `mutation { updatePlatformSettings(input: { revealDailyQuota: 1000 }) { userErrors { code } } }`, nil},
+			{fulfillment.OpCreateShippingTemplate, `mutation($in: ShippingTemplateInput!) { createShippingTemplate(input: $in) { userErrors { code } } }`, template},
+			{fulfillment.OpUpdateShippingTemplate, `mutation($id: ID!, $in: ShippingTemplateInput!) { updateShippingTemplate(id: $id, input: $in) { userErrors { code } } }`, template},
+			{fulfillment.OpDeleteShippingTemplate, `mutation($id: ID!) { deleteShippingTemplate(id: $id) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": templateID} }},
+			{fulfillment.OpCreateProduct, `mutation($t: ID!) { createProduct(input: { title: "新品", price: 100, stock: 5, shippingTemplateId: $t, promise: { mode: SPOT } }) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"t": templateID} }},
+			{fulfillment.OpUpdateProduct, `mutation($id: ID!) { updateProduct(id: $id, input: { title: "改名" }) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": productID} }},
+			{fulfillment.OpPlaceOrder, `mutation($p: ID!) { placeOrder(input: { items: [{ productId: $p, quantity: 1 }],
+				address: { recipientName: "张三", phone: "13800138000", regionCode: "440305", detail: "科技园" } }) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"p": productID} }},
+			{fulfillment.OpUpdateShopStanding, `mutation($s: ID!) { updateShopStanding(shopId: $s, score: 4.8, spotOrderShare: 0.92) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"s": shopID} }},
 			{fulfillment.OpReadOrders, `{ orders(first: 1) { nodes { number } } }`, nil},
+			{fulfillment.OpReadShopSetup, `{ shippingTemplates { id } products { id } nonDeliveryRegions { code } }`, nil},
 			{fulfillment.OpReadAPITokens, `{ apiTokens { id } }`, nil},
 			{fulfillment.OpReadStaff, `{ staffMembers { id } }`, nil},
 			{fulfillment.OpReadAuditLog, `{ auditLog(first: 1) { nodes { action } } }`, nil},

@@ -20,12 +20,21 @@ const (
 	OpUpdateStaffMember      Operation = "updateStaffMember"
 	OpRevealRecipient        Operation = "revealRecipient"
 	OpUpdatePlatformSettings Operation = "updatePlatformSettings"
+	OpUpdateShopStanding     Operation = "updateShopStanding"
+	OpCreateShippingTemplate Operation = "createShippingTemplate"
+	OpUpdateShippingTemplate Operation = "updateShippingTemplate"
+	OpDeleteShippingTemplate Operation = "deleteShippingTemplate"
+	OpCreateProduct          Operation = "createProduct"
+	OpUpdateProduct          Operation = "updateProduct"
+	OpPlaceOrder             Operation = "placeOrder"
 
 	OpReadOrders           Operation = "orders.read"
 	OpReadAPITokens        Operation = "apiTokens.read"
 	OpReadStaff            Operation = "staffMembers.read"
 	OpReadAuditLog         Operation = "auditLog.read"
 	OpReadPlatformSettings Operation = "platformSettings.read"
+	// OpReadShopSetup covers templates, products and the non-delivery list.
+	OpReadShopSetup Operation = "shopSetup.read"
 )
 
 var (
@@ -46,12 +55,20 @@ var permissions = map[Operation][]models.Role{
 	OpUpdateStaffMember:      {models.RoleOwner},
 	OpRevealRecipient:        {models.RoleOwner, models.RoleService},
 	OpUpdatePlatformSettings: {models.RolePlatform},
+	OpUpdateShopStanding:     {models.RolePlatform},
+	OpCreateShippingTemplate: {models.RoleOwner, models.RoleOperations},
+	OpUpdateShippingTemplate: {models.RoleOwner, models.RoleOperations},
+	OpDeleteShippingTemplate: {models.RoleOwner, models.RoleOperations},
+	OpCreateProduct:          {models.RoleOwner, models.RoleOperations},
+	OpUpdateProduct:          {models.RoleOwner, models.RoleOperations},
+	OpPlaceOrder:             {models.RoleBuyer},
 
 	OpReadOrders:           everyone,
 	OpReadAPITokens:        {models.RoleOwner},
 	OpReadStaff:            {models.RoleOwner},
 	OpReadAuditLog:         {models.RoleOwner, models.RolePlatform},
 	OpReadPlatformSettings: {models.RolePlatform},
+	OpReadShopSetup:        shopRoles,
 }
 
 // userOnly are the operations that need a person: a leaked token must not

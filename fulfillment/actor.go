@@ -35,16 +35,16 @@ func (a Actor) Authenticated() bool { return a.Kind != "" }
 // IsShopActor tells whether the actor acts for one shop (staff or token).
 func (a Actor) IsShopActor() bool { return a.ShopID != 0 && a.Role.IsShopRole() }
 
-type actorKey struct{}
+type actorCtxKey struct{}
 
 // WithActor returns a context that carries the actor, set once per request by
 // the authentication middleware.
 func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+	return context.WithValue(ctx, actorCtxKey{}, a)
 }
 
 // ActorFrom returns the request's actor; anonymous when none was set.
 func ActorFrom(ctx context.Context) Actor {
-	a, _ := ctx.Value(actorKey{}).(Actor)
+	a, _ := ctx.Value(actorCtxKey{}).(Actor)
 	return a
 }

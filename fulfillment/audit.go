@@ -246,8 +246,9 @@ func (s *Service) PurgeAuditLog(ctx context.Context) (int64, error) {
 	}
 }
 
-// RunAuditRetention purges the log once an hour until ctx ends.
-func (s *Service) RunAuditRetention(ctx context.Context, every time.Duration) {
+// RunRetention purges the audit log and expired idempotency keys every
+// period until ctx ends.
+func (s *Service) RunRetention(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -255,6 +256,11 @@ func (s *Service) RunAuditRetention(ctx context.Context, every time.Duration) {
 			s.log.ErrorContext(ctx, "audit retention", "err", err)
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "audit retention", "deleted", n)
+		}
+		if n, err := purgeIdempotencyKeys(s.db.WithContext(ctx), s.clock.Now()); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.ErrorContext(ctx, "idempotency key retention", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "idempotency key retention", "deleted", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fahuo/fahuo/carriers"
 	"github.com/fahuo/fahuo/models"
+	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // MaxPageSize caps every list page (API.md: at most 100 per page).
@@ -79,16 +82,69 @@ func (s *Service) Order(ctx context.Context, a Actor, ref OrderRef) (models.Orde
 }
 
 // OrderFilter narrows the order list. The zero value lists every order the
-// actor may see.
+// actor may see; set fields combine with AND.
 type OrderFilter struct {
 	Statuses []models.OrderStatus
+	// PromisedFrom and PromisedTo bound promisedShipBy: From ≤ t < To.
+	PromisedFrom, PromisedTo *time.Time
+	ProductID                int64
+	// RegionCode matches orders received in that region or below it.
+	RegionCode     string
+	Number         string
+	TrackingNumber string
+	BuyerID        int64
+}
+
+func (f OrderFilter) validate() error {
+	if f.RegionCode != "" && !regions.Valid(f.RegionCode) {
+		return models.FieldError(models.CodeInvalidRegion, []string{"filter", "regionCode"}, "%q is not a region code", f.RegionCode)
+	}
+	return nil
 }
 
 func (f OrderFilter) apply(db *gorm.DB) *gorm.DB {
 	if len(f.Statuses) > 0 {
 		db = db.Where("orders.status IN ?", f.Statuses)
 	}
+	if f.PromisedFrom != nil {
+		db = db.Where("orders.promised_ship_by >= ?", f.PromisedFrom.UTC())
+	}
+	if f.PromisedTo != nil {
+		db = db.Where("orders.promised_ship_by < ?", f.PromisedTo.UTC())
+	}
+	if f.ProductID != 0 {
+		db = db.Where("EXISTS (SELECT 1 FROM order_lines l WHERE l.shop_id = orders.shop_id AND l.order_id = orders.id AND l.product_id = ?)", f.ProductID)
+	}
+	if f.RegionCode != "" {
+		db = db.Where(regionCondition(f.RegionCode))
+	}
+	if f.Number != "" {
+		db = db.Where("orders.number = ?", strings.TrimSpace(f.Number))
+	}
+	if f.TrackingNumber != "" {
+		db = db.Where("EXISTS (SELECT 1 FROM packages p WHERE p.shop_id = orders.shop_id AND p.order_id = orders.id AND p.tracking_number = ?)",
+			carriers.Normalize(f.TrackingNumber))
+	}
+	if f.BuyerID != 0 {
+		db = db.Where("orders.buyer_id = ?", f.BuyerID)
+	}
 	return db
+}
+
+// regionCondition matches receiving regions at or below code. GB/T 2260
+// codes nest by prefix (44 province, 4403 city, 440305 district), except
+// the county-level cities directly under a province (429004 仙桃市), which
+// have nothing below them and match exactly.
+func regionCondition(code string) clause.Expr {
+	r, _ := regions.Lookup(code)
+	switch {
+	case r.Level == regions.Province:
+		return clause.Expr{SQL: "orders.region_code LIKE ?", Vars: []any{code[:2] + "%"}}
+	case r.Level == regions.City && strings.HasSuffix(code, "00"):
+		return clause.Expr{SQL: "orders.region_code LIKE ?", Vars: []any{code[:4] + "%"}}
+	default:
+		return clause.Expr{SQL: "orders.region_code = ?", Vars: []any{code}}
+	}
 }
 
 // OrderPage is one page of orders, newest placed first.
@@ -111,6 +167,9 @@ func (s *Service) Orders(ctx context.Context, a Actor, f OrderFilter, first int,
 	}
 	if first < 1 || first > MaxPageSize {
 		return OrderPage{}, models.FieldError(models.CodeInvalidArgument, []string{"first"}, "page size must be 1 to %d", MaxPageSize)
+	}
+	if err := f.validate(); err != nil {
+		return OrderPage{}, err
 	}
 	q := s.db.WithContext(ctx).Scopes(scope, f.apply)
 	if after != "" {
@@ -135,6 +194,9 @@ func (s *Service) Orders(ctx context.Context, a Actor, f OrderFilter, first int,
 func (s *Service) CountOrders(ctx context.Context, a Actor, f OrderFilter) (int64, error) {
 	scope, err := orderScope(a)
 	if err != nil {
+		return 0, err
+	}
+	if err := f.validate(); err != nil {
 		return 0, err
 	}
 	var n int64

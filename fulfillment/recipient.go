@@ -233,14 +233,24 @@ func (s *Service) RevealsUsed(ctx context.Context, a Actor) (used, quota int64, 
 }
 
 func revealQuota(tx *gorm.DB) (int64, error) {
+	st, err := loadPlatformSettings(tx)
+	return st.RevealDailyQuota, err
+}
+
+// loadPlatformSettings reads the settings, with the defaults for a platform
+// that never changed them.
+func loadPlatformSettings(tx *gorm.DB) (models.PlatformSettings, error) {
 	var st []models.PlatformSettings
 	if err := tx.Where("id = 1").Find(&st).Error; err != nil {
-		return 0, err
+		return models.PlatformSettings{}, err
 	}
 	if len(st) == 0 {
-		return models.DefaultRevealDailyQuota, nil
+		return models.PlatformSettings{
+			ID: 1, RevealDailyQuota: models.DefaultRevealDailyQuota,
+			TieredMinScoreHundredths: models.DefaultTieredMinScore, TieredMinSpotShareBP: models.DefaultTieredMinSpot,
+		}, nil
 	}
-	return st[0].RevealDailyQuota, nil
+	return st[0], nil
 }
 
 // PlatformSettings returns the platform's settings.
@@ -250,31 +260,52 @@ func (s *Service) PlatformSettings(ctx context.Context, a Actor) (models.Platfor
 	if err := authorize(a, OpReadPlatformSettings); err != nil {
 		return models.PlatformSettings{}, err
 	}
-	quota, err := revealQuota(s.db.WithContext(ctx))
-	return models.PlatformSettings{ID: 1, RevealDailyQuota: quota}, err
+	return loadPlatformSettings(s.db.WithContext(ctx))
+}
+
+// PlatformSettingsUpdate changes some settings; nil fields stay.
+type PlatformSettingsUpdate struct {
+	RevealDailyQuota         *int64
+	TieredMinScoreHundredths *int
+	TieredMinSpotShareBP     *int
 }
 
 // UpdatePlatformSettings changes the platform's settings.
 //
 // Errors: FORBIDDEN for everyone but the platform; INVALID_ARGUMENT for a
-// negative quota.
-func (s *Service) UpdatePlatformSettings(ctx context.Context, a Actor, revealDailyQuota *int64) (models.PlatformSettings, error) {
+// negative quota, or a threshold outside 0-5 (score) or 0-100 % (share).
+func (s *Service) UpdatePlatformSettings(ctx context.Context, a Actor, in PlatformSettingsUpdate) (models.PlatformSettings, error) {
 	var st models.PlatformSettings
 	err := s.change(ctx, a, &audit{op: OpUpdatePlatformSettings}, func(tx *gorm.DB) error {
-		quota, err := revealQuota(tx)
-		if err != nil {
+		var err error
+		if st, err = loadPlatformSettings(tx); err != nil {
 			return err
 		}
-		if revealDailyQuota != nil {
-			if *revealDailyQuota < 0 {
+		if v := in.RevealDailyQuota; v != nil {
+			if *v < 0 {
 				return models.FieldError(models.CodeInvalidArgument, []string{"revealDailyQuota"}, "the quota cannot be negative")
 			}
-			quota = *revealDailyQuota
+			st.RevealDailyQuota = *v
 		}
-		st = models.PlatformSettings{ID: 1, RevealDailyQuota: quota, UpdatedAt: s.clock.Now()}
-		return tx.Exec(`INSERT INTO platform_settings (id, reveal_daily_quota, updated_at) VALUES (1, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET reveal_daily_quota = excluded.reveal_daily_quota, updated_at = excluded.updated_at`,
-			st.RevealDailyQuota, st.UpdatedAt).Error
+		if v := in.TieredMinScoreHundredths; v != nil {
+			if *v < 0 || *v > models.MaxScoreHundredths {
+				return models.FieldError(models.CodeInvalidArgument, []string{"tieredMinShopScore"}, "a shop score runs from 0 to 5")
+			}
+			st.TieredMinScoreHundredths = *v
+		}
+		if v := in.TieredMinSpotShareBP; v != nil {
+			if *v < 0 || *v > models.FullShareBP {
+				return models.FieldError(models.CodeInvalidArgument, []string{"tieredMinSpotShare"}, "a share runs from 0 to 1")
+			}
+			st.TieredMinSpotShareBP = *v
+		}
+		st.ID, st.UpdatedAt = 1, s.clock.Now()
+		return tx.Exec(`INSERT INTO platform_settings (id, reveal_daily_quota, tiered_min_score_hundredths, tiered_min_spot_share_bp, updated_at)
+			VALUES (1, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET reveal_daily_quota = excluded.reveal_daily_quota,
+				tiered_min_score_hundredths = excluded.tiered_min_score_hundredths,
+				tiered_min_spot_share_bp = excluded.tiered_min_spot_share_bp, updated_at = excluded.updated_at`,
+			st.RevealDailyQuota, st.TieredMinScoreHundredths, st.TieredMinSpotShareBP, st.UpdatedAt).Error
 	})
 	return st, err
 }

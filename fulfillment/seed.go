@@ -113,14 +113,49 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 				return err
 			}
 		}
+		remote := []string{"650000", "540000"} // 新疆, 西藏: no free shipping
+		away := []string{"710000", "810000", "820000"}
+		templates := []models.ShippingTemplate{
+			{ShopID: shopA.ID, Name: "包邮（偏远地区除外）", ShipFromRegion: "360702", Pricing: models.PricingByPiece,
+				Default:     models.FeeRule{FirstUnits: 1, FirstFeeCents: 800, ExtraUnits: 1, ExtraFeeCents: 300},
+				RegionRules: []models.RegionFeeRule{{Regions: remote, FeeRule: models.FeeRule{FirstUnits: 1, FirstFeeCents: 2000, ExtraUnits: 1, ExtraFeeCents: 1000}}},
+				FreeRules:   []models.FreeShippingRule{{Regions: []string{}, Kind: models.FreeByAmount, Threshold: 1}}, FreeExcludedRegions: remote,
+				NonDeliveryRegions: away},
+			{ShopID: shopA.ID, Name: "冷链生鲜（按重量）", ShipFromRegion: "440305", Pricing: models.PricingByWeight,
+				Default:   models.FeeRule{FirstUnits: 1000, FirstFeeCents: 1200, ExtraUnits: 1000, ExtraFeeCents: 600},
+				FreeRules: []models.FreeShippingRule{{Regions: []string{"440000"}, Kind: models.FreeByAmount, Threshold: 19900}}, FreeExcludedRegions: []string{},
+				RegionRules: []models.RegionFeeRule{}, NonDeliveryRegions: append([]string{"650000", "540000", "630000"}, away...)},
+			{ShopID: shopB.ID, Name: "茶具默认", ShipFromRegion: "330106", Pricing: models.PricingByPiece,
+				Default:   models.FeeRule{FirstUnits: 1, FirstFeeCents: 1000, ExtraUnits: 1, ExtraFeeCents: 500},
+				FreeRules: []models.FreeShippingRule{{Regions: []string{}, Kind: models.FreeByCount, Threshold: 2}}, FreeExcludedRegions: []string{},
+				RegionRules: []models.RegionFeeRule{}, NonDeliveryRegions: away},
+		}
+		for i := range templates {
+			templates[i].CreatedAt, templates[i].UpdatedAt = now, now
+			if err := tx.Create(&templates[i]).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(&shopA).Updates(map[string]any{"score_hundredths": 480, "spot_share_bp": 9200}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&shopB).Updates(map[string]any{"score_hundredths": 420, "spot_share_bp": 7000}).Error; err != nil {
+			return err
+		}
+		tA, tCold, tB := &templates[0].ID, &templates[1].ID, &templates[2].ID
 		productsA := []models.Product{
-			{ShopID: shopA.ID, Title: "赣南脐橙 5斤装", SKU: "QC-5J", PriceCents: 3990, WeightGrams: 2600, Stock: 500},
-			{ShopID: shopA.ID, Title: "阳光玫瑰葡萄 2串礼盒", SKU: "PT-2C", PriceCents: 6980, WeightGrams: 1500, Stock: 200},
-			{ShopID: shopA.ID, Title: "冷链车厘子 JJ级 2斤", SKU: "CLZ-JJ-2J", PriceCents: 12800, WeightGrams: 1200, Stock: 80},
+			{ShopID: shopA.ID, Title: "赣南脐橙 5斤装", SKU: "QC-5J", PriceCents: 3990, WeightGrams: 2600, Stock: 500,
+				TemplateID: tA, PromiseMode: models.PromiseSpot},
+			{ShopID: shopA.ID, Title: "阳光玫瑰葡萄 2串礼盒", SKU: "PT-2C", PriceCents: 6980, WeightGrams: 1500, Stock: 200,
+				TemplateID: tA, PromiseMode: models.PromiseTiered, PresaleDays: 4, SpotStock: 50},
+			{ShopID: shopA.ID, Title: "冷链车厘子 JJ级 2斤", SKU: "CLZ-JJ-2J", PriceCents: 12800, WeightGrams: 1200, Stock: 80,
+				TemplateID: tCold, PromiseMode: models.PromiseSpot},
 		}
 		productsB := []models.Product{
-			{ShopID: shopB.ID, Title: "明前龙井 250g", SKU: "LJ-250", PriceCents: 29800, WeightGrams: 400, Stock: 100},
-			{ShopID: shopB.ID, Title: "白瓷盖碗茶具套装", SKU: "GW-SET", PriceCents: 15800, WeightGrams: 1800, Stock: 40},
+			{ShopID: shopB.ID, Title: "明前龙井 250g", SKU: "LJ-250", PriceCents: 29800, WeightGrams: 400, Stock: 100,
+				TemplateID: tB, PromiseMode: models.PromisePresale, PresaleDays: 7},
+			{ShopID: shopB.ID, Title: "白瓷盖碗茶具套装", SKU: "GW-SET", PriceCents: 15800, WeightGrams: 1800, Stock: 40,
+				TemplateID: tB, PromiseMode: models.PromiseSpot},
 		}
 		for _, ps := range [][]models.Product{productsA, productsB} {
 			for i := range ps {

@@ -13,6 +13,7 @@ import (
 	"github.com/fahuo/fahuo/clock"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Settings are the domain's tunable numbers.
@@ -83,3 +84,8 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 
 // SessionTTL is how long a login lasts, for the cookie that carries it.
 func (s *Service) SessionTTL() time.Duration { return s.settings.SessionTTL }
+
+// lockForUpdate locks the rows a mutation reads before it checks and writes
+// them (SELECT … FOR UPDATE). SQLite has no row locks and ignores it; there
+// every write transaction holds the database's one write lock from BEGIN.
+var lockForUpdate = clause.Locking{Strength: "UPDATE"}

@@ -35,13 +35,19 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	AuditEntry() AuditEntryResolver
+	FeeRule() FeeRuleResolver
+	FreeShippingRule() FreeShippingRuleResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLine() OrderLineResolver
 	Package() PackageResolver
 	PackageLine() PackageLineResolver
+	PlatformSettings() PlatformSettingsResolver
+	Product() ProductResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	RegionFeeRule() RegionFeeRuleResolver
+	ShippingTemplate() ShippingTemplateResolver
 	Shop() ShopResolver
 	StaffMember() StaffMemberResolver
 	User() UserResolver
@@ -105,6 +111,39 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteShippingTemplatePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	FeeRule struct {
+		ExtraFee   func(childComplexity int) int
+		ExtraUnits func(childComplexity int) int
+		FirstFee   func(childComplexity int) int
+		FirstUnits func(childComplexity int) int
+	}
+
+	FreeShippingRule struct {
+		Kind      func(childComplexity int) int
+		Regions   func(childComplexity int) int
+		Threshold func(childComplexity int) int
+	}
+
+	FreightQuote struct {
+		Deliverable             func(childComplexity int) int
+		Parts                   func(childComplexity int) int
+		Total                   func(childComplexity int) int
+		UndeliverableProductIds func(childComplexity int) int
+	}
+
+	FreightQuotePart struct {
+		ChargesFirstFee    func(childComplexity int) int
+		Fee                func(childComplexity int) int
+		Free               func(childComplexity int) int
+		ProductIds         func(childComplexity int) int
+		ShippingTemplateID func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Token      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -122,12 +161,19 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		CreateAPIToken         func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateProduct          func(childComplexity int, input model.CreateProductInput) int
+		CreateShippingTemplate func(childComplexity int, input model.ShippingTemplateInput) int
 		CreateStaffMember      func(childComplexity int, input model.CreateStaffMemberInput) int
+		DeleteShippingTemplate func(childComplexity int, id string) int
 		Login                  func(childComplexity int, email string, password string) int
 		Logout                 func(childComplexity int) int
+		PlaceOrder             func(childComplexity int, input model.PlaceOrderInput) int
 		RevealRecipient        func(childComplexity int, orderID string, fields []fulfillment.RecipientField) int
 		RevokeAPIToken         func(childComplexity int, id string) int
 		UpdatePlatformSettings func(childComplexity int, input model.UpdatePlatformSettingsInput) int
+		UpdateProduct          func(childComplexity int, id string, input model.UpdateProductInput) int
+		UpdateShippingTemplate func(childComplexity int, id string, input model.ShippingTemplateInput) int
+		UpdateShopStanding     func(childComplexity int, shopID string, score float64, spotOrderShare float64) int
 		UpdateStaffMember      func(childComplexity int, id string, input model.UpdateStaffMemberInput) int
 	}
 
@@ -199,8 +245,15 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PlaceOrderPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	PlatformSettings struct {
-		RevealDailyQuota func(childComplexity int) int
+		RevealDailyQuota   func(childComplexity int) int
+		TieredMinShopScore func(childComplexity int) int
+		TieredMinSpotShare func(childComplexity int) int
 	}
 
 	PlatformSettingsPayload struct {
@@ -208,18 +261,47 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	Product struct {
+		CreatedAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Price            func(childComplexity int) int
+		Promise          func(childComplexity int) int
+		SKU              func(childComplexity int) int
+		ShippingTemplate func(childComplexity int) int
+		Stock            func(childComplexity int) int
+		Title            func(childComplexity int) int
+		WeightGrams      func(childComplexity int) int
+	}
+
+	ProductPayload struct {
+		Product    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Promise struct {
+		Mode        func(childComplexity int) int
+		PresaleDays func(childComplexity int) int
+		SpotStock   func(childComplexity int) int
+	}
+
 	Query struct {
-		APITokens        func(childComplexity int) int
-		AuditLog         func(childComplexity int, filter *model.AuditLogFilter, first *int64, after *string) int
-		Carriers         func(childComplexity int) int
-		Me               func(childComplexity int) int
-		Order            func(childComplexity int, id *string, number *string) int
-		Orders           func(childComplexity int, first *int64, after *string, filter *model.OrderFilter) int
-		PlatformSettings func(childComplexity int) int
-		Region           func(childComplexity int, code string) int
-		Regions          func(childComplexity int, parentCode *string) int
-		RevealQuota      func(childComplexity int) int
-		StaffMembers     func(childComplexity int) int
+		APITokens          func(childComplexity int) int
+		AuditLog           func(childComplexity int, filter *model.AuditLogFilter, first *int64, after *string) int
+		Carriers           func(childComplexity int) int
+		FreightQuote       func(childComplexity int, input model.FreightQuoteInput) int
+		Me                 func(childComplexity int) int
+		NonDeliveryRegions func(childComplexity int) int
+		Order              func(childComplexity int, id *string, number *string) int
+		Orders             func(childComplexity int, first *int64, after *string, filter *model.OrderFilter) int
+		PlatformSettings   func(childComplexity int) int
+		Product            func(childComplexity int, id string) int
+		Products           func(childComplexity int) int
+		Region             func(childComplexity int, code string) int
+		Regions            func(childComplexity int, parentCode *string) int
+		RevealQuota        func(childComplexity int) int
+		ShippingTemplate   func(childComplexity int, id string) int
+		ShippingTemplates  func(childComplexity int) int
+		StaffMembers       func(childComplexity int) int
 	}
 
 	Recipient struct {
@@ -241,6 +323,11 @@ type ComplexityRoot struct {
 		ParentCode func(childComplexity int) int
 	}
 
+	RegionFeeRule struct {
+		Regions func(childComplexity int) int
+		Rule    func(childComplexity int) int
+	}
+
 	RevealQuota struct {
 		Quota func(childComplexity int) int
 		Used  func(childComplexity int) int
@@ -256,9 +343,40 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ShippingTemplate struct {
+		CreatedAt                   func(childComplexity int) int
+		Default                     func(childComplexity int) int
+		FreeRules                   func(childComplexity int) int
+		FreeShippingExcludedRegions func(childComplexity int) int
+		ID                          func(childComplexity int) int
+		Name                        func(childComplexity int) int
+		NonDeliveryRegions          func(childComplexity int) int
+		Pricing                     func(childComplexity int) int
+		ProductCount                func(childComplexity int) int
+		RegionRules                 func(childComplexity int) int
+		ShipFrom                    func(childComplexity int) int
+		UpdatedAt                   func(childComplexity int) int
+	}
+
+	ShippingTemplatePayload struct {
+		ShippingTemplate func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Shop struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	ShopStanding struct {
+		Score          func(childComplexity int) int
+		Shop           func(childComplexity int) int
+		SpotOrderShare func(childComplexity int) int
+	}
+
+	ShopStandingPayload struct {
+		ShopStanding func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	StaffMember struct {
@@ -313,11 +431,26 @@ type AuditEntryResolver interface {
 
 	ObjectIds(ctx context.Context, obj *models.AuditEntry) ([]string, error)
 }
+type FeeRuleResolver interface {
+	FirstFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error)
+
+	ExtraFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error)
+}
+type FreeShippingRuleResolver interface {
+	Regions(ctx context.Context, obj *models.FreeShippingRule) ([]*regions.Region, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
 	CreateAPIToken(ctx context.Context, input model.CreateAPITokenInput) (*model.CreateAPITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, id string) (*model.RevokeAPITokenPayload, error)
+	CreateShippingTemplate(ctx context.Context, input model.ShippingTemplateInput) (*model.ShippingTemplatePayload, error)
+	UpdateShippingTemplate(ctx context.Context, id string, input model.ShippingTemplateInput) (*model.ShippingTemplatePayload, error)
+	DeleteShippingTemplate(ctx context.Context, id string) (*model.DeleteShippingTemplatePayload, error)
+	CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error)
+	UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error)
+	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
+	UpdateShopStanding(ctx context.Context, shopID string, score float64, spotOrderShare float64) (*model.ShopStandingPayload, error)
 	CreateStaffMember(ctx context.Context, input model.CreateStaffMemberInput) (*model.StaffMemberPayload, error)
 	UpdateStaffMember(ctx context.Context, id string, input model.UpdateStaffMemberInput) (*model.StaffMemberPayload, error)
 	RevealRecipient(ctx context.Context, orderID string, fields []fulfillment.RecipientField) (*model.RevealRecipientPayload, error)
@@ -354,9 +487,27 @@ type PackageResolver interface {
 type PackageLineResolver interface {
 	OrderLine(ctx context.Context, obj *models.PackageLine) (*models.OrderLine, error)
 }
+type PlatformSettingsResolver interface {
+	TieredMinShopScore(ctx context.Context, obj *models.PlatformSettings) (float64, error)
+	TieredMinSpotShare(ctx context.Context, obj *models.PlatformSettings) (float64, error)
+}
+type ProductResolver interface {
+	ID(ctx context.Context, obj *models.Product) (string, error)
+
+	Price(ctx context.Context, obj *models.Product) (*model.Money, error)
+
+	ShippingTemplate(ctx context.Context, obj *models.Product) (*models.ShippingTemplate, error)
+	Promise(ctx context.Context, obj *models.Product) (*model.Promise, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*fulfillment.Actor, error)
 	APITokens(ctx context.Context) ([]*models.APIToken, error)
+	ShippingTemplate(ctx context.Context, id string) (*models.ShippingTemplate, error)
+	ShippingTemplates(ctx context.Context) ([]*models.ShippingTemplate, error)
+	Product(ctx context.Context, id string) (*models.Product, error)
+	Products(ctx context.Context) ([]*models.Product, error)
+	FreightQuote(ctx context.Context, input model.FreightQuoteInput) (*model.FreightQuote, error)
+	NonDeliveryRegions(ctx context.Context) ([]*regions.Region, error)
 	Order(ctx context.Context, id *string, number *string) (*models.Order, error)
 	Orders(ctx context.Context, first *int64, after *string, filter *model.OrderFilter) (*model.OrderConnection, error)
 	Regions(ctx context.Context, parentCode *string) ([]*regions.Region, error)
@@ -372,6 +523,19 @@ type RegionResolver interface {
 	ParentCode(ctx context.Context, obj *regions.Region) (*string, error)
 	FullName(ctx context.Context, obj *regions.Region) (string, error)
 	Children(ctx context.Context, obj *regions.Region) ([]*regions.Region, error)
+}
+type RegionFeeRuleResolver interface {
+	Regions(ctx context.Context, obj *models.RegionFeeRule) ([]*regions.Region, error)
+	Rule(ctx context.Context, obj *models.RegionFeeRule) (*models.FeeRule, error)
+}
+type ShippingTemplateResolver interface {
+	ID(ctx context.Context, obj *models.ShippingTemplate) (string, error)
+
+	ShipFrom(ctx context.Context, obj *models.ShippingTemplate) (*regions.Region, error)
+
+	FreeShippingExcludedRegions(ctx context.Context, obj *models.ShippingTemplate) ([]*regions.Region, error)
+	NonDeliveryRegions(ctx context.Context, obj *models.ShippingTemplate) ([]*regions.Region, error)
+	ProductCount(ctx context.Context, obj *models.ShippingTemplate) (int64, error)
 }
 type ShopResolver interface {
 	ID(ctx context.Context, obj *models.Shop) (string, error)
@@ -607,6 +771,119 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
 
+	case "DeleteShippingTemplatePayload.deletedId":
+		if e.ComplexityRoot.DeleteShippingTemplatePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteShippingTemplatePayload.DeletedID(childComplexity), true
+	case "DeleteShippingTemplatePayload.userErrors":
+		if e.ComplexityRoot.DeleteShippingTemplatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteShippingTemplatePayload.UserErrors(childComplexity), true
+
+	case "FeeRule.extraFee":
+		if e.ComplexityRoot.FeeRule.ExtraFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeeRule.ExtraFee(childComplexity), true
+	case "FeeRule.extraUnits":
+		if e.ComplexityRoot.FeeRule.ExtraUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeeRule.ExtraUnits(childComplexity), true
+	case "FeeRule.firstFee":
+		if e.ComplexityRoot.FeeRule.FirstFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeeRule.FirstFee(childComplexity), true
+	case "FeeRule.firstUnits":
+		if e.ComplexityRoot.FeeRule.FirstUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeeRule.FirstUnits(childComplexity), true
+
+	case "FreeShippingRule.kind":
+		if e.ComplexityRoot.FreeShippingRule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreeShippingRule.Kind(childComplexity), true
+	case "FreeShippingRule.regions":
+		if e.ComplexityRoot.FreeShippingRule.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreeShippingRule.Regions(childComplexity), true
+	case "FreeShippingRule.threshold":
+		if e.ComplexityRoot.FreeShippingRule.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreeShippingRule.Threshold(childComplexity), true
+
+	case "FreightQuote.deliverable":
+		if e.ComplexityRoot.FreightQuote.Deliverable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuote.Deliverable(childComplexity), true
+	case "FreightQuote.parts":
+		if e.ComplexityRoot.FreightQuote.Parts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuote.Parts(childComplexity), true
+	case "FreightQuote.total":
+		if e.ComplexityRoot.FreightQuote.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuote.Total(childComplexity), true
+	case "FreightQuote.undeliverableProductIds":
+		if e.ComplexityRoot.FreightQuote.UndeliverableProductIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuote.UndeliverableProductIds(childComplexity), true
+
+	case "FreightQuotePart.chargesFirstFee":
+		if e.ComplexityRoot.FreightQuotePart.ChargesFirstFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuotePart.ChargesFirstFee(childComplexity), true
+	case "FreightQuotePart.fee":
+		if e.ComplexityRoot.FreightQuotePart.Fee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuotePart.Fee(childComplexity), true
+	case "FreightQuotePart.free":
+		if e.ComplexityRoot.FreightQuotePart.Free == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuotePart.Free(childComplexity), true
+	case "FreightQuotePart.productIds":
+		if e.ComplexityRoot.FreightQuotePart.ProductIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuotePart.ProductIds(childComplexity), true
+	case "FreightQuotePart.shippingTemplateId":
+		if e.ComplexityRoot.FreightQuotePart.ShippingTemplateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreightQuotePart.ShippingTemplateID(childComplexity), true
+
 	case "LoginPayload.token":
 		if e.ComplexityRoot.LoginPayload.Token == nil {
 			break
@@ -657,6 +934,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(model.CreateProductInput)), true
+	case "Mutation.createShippingTemplate":
+		if e.ComplexityRoot.Mutation.CreateShippingTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createShippingTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateShippingTemplate(childComplexity, args["input"].(model.ShippingTemplateInput)), true
 	case "Mutation.createStaffMember":
 		if e.ComplexityRoot.Mutation.CreateStaffMember == nil {
 			break
@@ -668,6 +967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateStaffMember(childComplexity, args["input"].(model.CreateStaffMemberInput)), true
+	case "Mutation.deleteShippingTemplate":
+		if e.ComplexityRoot.Mutation.DeleteShippingTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteShippingTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteShippingTemplate(childComplexity, args["id"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -685,6 +995,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.placeOrder":
+		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
 	case "Mutation.revealRecipient":
 		if e.ComplexityRoot.Mutation.RevealRecipient == nil {
 			break
@@ -718,6 +1039,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePlatformSettings(childComplexity, args["input"].(model.UpdatePlatformSettingsInput)), true
+	case "Mutation.updateProduct":
+		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["id"].(string), args["input"].(model.UpdateProductInput)), true
+	case "Mutation.updateShippingTemplate":
+		if e.ComplexityRoot.Mutation.UpdateShippingTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShippingTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShippingTemplate(childComplexity, args["id"].(string), args["input"].(model.ShippingTemplateInput)), true
+	case "Mutation.updateShopStanding":
+		if e.ComplexityRoot.Mutation.UpdateShopStanding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShopStanding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShopStanding(childComplexity, args["shopId"].(string), args["score"].(float64), args["spotOrderShare"].(float64)), true
 	case "Mutation.updateStaffMember":
 		if e.ComplexityRoot.Mutation.UpdateStaffMember == nil {
 			break
@@ -1019,12 +1373,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PlaceOrderPayload.order":
+		if e.ComplexityRoot.PlaceOrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceOrderPayload.Order(childComplexity), true
+	case "PlaceOrderPayload.userErrors":
+		if e.ComplexityRoot.PlaceOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceOrderPayload.UserErrors(childComplexity), true
+
 	case "PlatformSettings.revealDailyQuota":
 		if e.ComplexityRoot.PlatformSettings.RevealDailyQuota == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PlatformSettings.RevealDailyQuota(childComplexity), true
+	case "PlatformSettings.tieredMinShopScore":
+		if e.ComplexityRoot.PlatformSettings.TieredMinShopScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformSettings.TieredMinShopScore(childComplexity), true
+	case "PlatformSettings.tieredMinSpotShare":
+		if e.ComplexityRoot.PlatformSettings.TieredMinSpotShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformSettings.TieredMinSpotShare(childComplexity), true
 
 	case "PlatformSettingsPayload.platformSettings":
 		if e.ComplexityRoot.PlatformSettingsPayload.PlatformSettings == nil {
@@ -1038,6 +1417,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlatformSettingsPayload.UserErrors(childComplexity), true
+
+	case "Product.createdAt":
+		if e.ComplexityRoot.Product.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.price":
+		if e.ComplexityRoot.Product.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.promise":
+		if e.ComplexityRoot.Product.Promise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Promise(childComplexity), true
+	case "Product.sku":
+		if e.ComplexityRoot.Product.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.SKU(childComplexity), true
+	case "Product.shippingTemplate":
+		if e.ComplexityRoot.Product.ShippingTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ShippingTemplate(childComplexity), true
+	case "Product.stock":
+		if e.ComplexityRoot.Product.Stock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Stock(childComplexity), true
+	case "Product.title":
+		if e.ComplexityRoot.Product.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Title(childComplexity), true
+	case "Product.weightGrams":
+		if e.ComplexityRoot.Product.WeightGrams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.WeightGrams(childComplexity), true
+
+	case "ProductPayload.product":
+		if e.ComplexityRoot.ProductPayload.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.Product(childComplexity), true
+	case "ProductPayload.userErrors":
+		if e.ComplexityRoot.ProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.UserErrors(childComplexity), true
+
+	case "Promise.mode":
+		if e.ComplexityRoot.Promise.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promise.Mode(childComplexity), true
+	case "Promise.presaleDays":
+		if e.ComplexityRoot.Promise.PresaleDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promise.PresaleDays(childComplexity), true
+	case "Promise.spotStock":
+		if e.ComplexityRoot.Promise.SpotStock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promise.SpotStock(childComplexity), true
 
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
@@ -1062,6 +1528,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Carriers(childComplexity), true
+	case "Query.freightQuote":
+		if e.ComplexityRoot.Query.FreightQuote == nil {
+			break
+		}
+
+		args, err := ec.field_Query_freightQuote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FreightQuote(childComplexity, args["input"].(model.FreightQuoteInput)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1069,6 +1546,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.nonDeliveryRegions":
+		if e.ComplexityRoot.Query.NonDeliveryRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NonDeliveryRegions(childComplexity), true
 	case "Query.order":
 		if e.ComplexityRoot.Query.Order == nil {
 			break
@@ -1097,6 +1580,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlatformSettings(childComplexity), true
+	case "Query.product":
+		if e.ComplexityRoot.Query.Product == nil {
+			break
+		}
+
+		args, err := ec.field_Query_product_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Product(childComplexity, args["id"].(string)), true
+	case "Query.products":
+		if e.ComplexityRoot.Query.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Products(childComplexity), true
 	case "Query.region":
 		if e.ComplexityRoot.Query.Region == nil {
 			break
@@ -1125,6 +1625,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RevealQuota(childComplexity), true
+	case "Query.shippingTemplate":
+		if e.ComplexityRoot.Query.ShippingTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shippingTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShippingTemplate(childComplexity, args["id"].(string)), true
+	case "Query.shippingTemplates":
+		if e.ComplexityRoot.Query.ShippingTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ShippingTemplates(childComplexity), true
 	case "Query.staffMembers":
 		if e.ComplexityRoot.Query.StaffMembers == nil {
 			break
@@ -1212,6 +1729,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.ParentCode(childComplexity), true
 
+	case "RegionFeeRule.regions":
+		if e.ComplexityRoot.RegionFeeRule.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFeeRule.Regions(childComplexity), true
+	case "RegionFeeRule.rule":
+		if e.ComplexityRoot.RegionFeeRule.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionFeeRule.Rule(childComplexity), true
+
 	case "RevealQuota.quota":
 		if e.ComplexityRoot.RevealQuota.Quota == nil {
 			break
@@ -1251,6 +1781,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
 
+	case "ShippingTemplate.createdAt":
+		if e.ComplexityRoot.ShippingTemplate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.CreatedAt(childComplexity), true
+	case "ShippingTemplate.defaultRule":
+		if e.ComplexityRoot.ShippingTemplate.Default == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.Default(childComplexity), true
+	case "ShippingTemplate.freeShippingRules":
+		if e.ComplexityRoot.ShippingTemplate.FreeRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.FreeRules(childComplexity), true
+	case "ShippingTemplate.freeShippingExcludedRegions":
+		if e.ComplexityRoot.ShippingTemplate.FreeShippingExcludedRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.FreeShippingExcludedRegions(childComplexity), true
+	case "ShippingTemplate.id":
+		if e.ComplexityRoot.ShippingTemplate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.ID(childComplexity), true
+	case "ShippingTemplate.name":
+		if e.ComplexityRoot.ShippingTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.Name(childComplexity), true
+	case "ShippingTemplate.nonDeliveryRegions":
+		if e.ComplexityRoot.ShippingTemplate.NonDeliveryRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.NonDeliveryRegions(childComplexity), true
+	case "ShippingTemplate.pricing":
+		if e.ComplexityRoot.ShippingTemplate.Pricing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.Pricing(childComplexity), true
+	case "ShippingTemplate.productCount":
+		if e.ComplexityRoot.ShippingTemplate.ProductCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.ProductCount(childComplexity), true
+	case "ShippingTemplate.regionRules":
+		if e.ComplexityRoot.ShippingTemplate.RegionRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.RegionRules(childComplexity), true
+	case "ShippingTemplate.shipFrom":
+		if e.ComplexityRoot.ShippingTemplate.ShipFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.ShipFrom(childComplexity), true
+	case "ShippingTemplate.updatedAt":
+		if e.ComplexityRoot.ShippingTemplate.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplate.UpdatedAt(childComplexity), true
+
+	case "ShippingTemplatePayload.shippingTemplate":
+		if e.ComplexityRoot.ShippingTemplatePayload.ShippingTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplatePayload.ShippingTemplate(childComplexity), true
+	case "ShippingTemplatePayload.userErrors":
+		if e.ComplexityRoot.ShippingTemplatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingTemplatePayload.UserErrors(childComplexity), true
+
 	case "Shop.id":
 		if e.ComplexityRoot.Shop.ID == nil {
 			break
@@ -1263,6 +1879,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shop.Name(childComplexity), true
+
+	case "ShopStanding.score":
+		if e.ComplexityRoot.ShopStanding.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopStanding.Score(childComplexity), true
+	case "ShopStanding.shop":
+		if e.ComplexityRoot.ShopStanding.Shop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopStanding.Shop(childComplexity), true
+	case "ShopStanding.spotOrderShare":
+		if e.ComplexityRoot.ShopStanding.SpotOrderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopStanding.SpotOrderShare(childComplexity), true
+
+	case "ShopStandingPayload.shopStanding":
+		if e.ComplexityRoot.ShopStandingPayload.ShopStanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopStandingPayload.ShopStanding(childComplexity), true
+	case "ShopStandingPayload.userErrors":
+		if e.ComplexityRoot.ShopStandingPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopStandingPayload.UserErrors(childComplexity), true
 
 	case "StaffMember.createdAt":
 		if e.ComplexityRoot.StaffMember.CreatedAt == nil {
@@ -1398,11 +2046,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
+			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateStaffMemberInput", ec.unmarshalInputCreateStaffMemberInput),
+			graphql.NewInputUnmarshaler("FeeRuleInput", ec.unmarshalInputFeeRuleInput),
+			graphql.NewInputUnmarshaler("FreeShippingRuleInput", ec.unmarshalInputFreeShippingRuleInput),
+			graphql.NewInputUnmarshaler("FreightQuoteInput", ec.unmarshalInputFreightQuoteInput),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
+			graphql.NewInputUnmarshaler("OrderItemInput", ec.unmarshalInputOrderItemInput),
+			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
+			graphql.NewInputUnmarshaler("PromiseInput", ec.unmarshalInputPromiseInput),
+			graphql.NewInputUnmarshaler("RegionFeeRuleInput", ec.unmarshalInputRegionFeeRuleInput),
+			graphql.NewInputUnmarshaler("ShippingTemplateInput", ec.unmarshalInputShippingTemplateInput),
 			graphql.NewInputUnmarshaler("UpdatePlatformSettingsInput", ec.unmarshalInputUpdatePlatformSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 			graphql.NewInputUnmarshaler("UpdateStaffMemberInput", ec.unmarshalInputUpdateStaffMemberInput),
 		)
 	}
@@ -1479,7 +2138,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/account.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/schema.graphqls" "schema/staff.graphqls"
+//go:embed "schema/account.graphqls" "schema/catalog.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/schema.graphqls" "schema/staff.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1492,6 +2151,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "schema/account.graphqls", Input: sourceData("schema/account.graphqls"), BuiltIn: false},
+	{Name: "schema/catalog.graphqls", Input: sourceData("schema/catalog.graphqls"), BuiltIn: false},
 	{Name: "schema/orders.graphqls", Input: sourceData("schema/orders.graphqls"), BuiltIn: false},
 	{Name: "schema/reference.graphqls", Input: sourceData("schema/reference.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -1607,6 +2267,72 @@ func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Contex
 		return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteShippingTemplatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeleteShippingTemplatePayload_deletedId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteShippingTemplatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteShippingTemplatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FeeRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstUnits":
+		return ec.fieldContext_FeeRule_firstUnits(ctx, field)
+	case "firstFee":
+		return ec.fieldContext_FeeRule_firstFee(ctx, field)
+	case "extraUnits":
+		return ec.fieldContext_FeeRule_extraUnits(ctx, field)
+	case "extraFee":
+		return ec.fieldContext_FeeRule_extraFee(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeeRule", field.Name)
+}
+
+func (ec *executionContext) childFields_FreeShippingRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "regions":
+		return ec.fieldContext_FreeShippingRule_regions(ctx, field)
+	case "kind":
+		return ec.fieldContext_FreeShippingRule_kind(ctx, field)
+	case "threshold":
+		return ec.fieldContext_FreeShippingRule_threshold(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreeShippingRule", field.Name)
+}
+
+func (ec *executionContext) childFields_FreightQuote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_FreightQuote_total(ctx, field)
+	case "parts":
+		return ec.fieldContext_FreightQuote_parts(ctx, field)
+	case "undeliverableProductIds":
+		return ec.fieldContext_FreightQuote_undeliverableProductIds(ctx, field)
+	case "deliverable":
+		return ec.fieldContext_FreightQuote_deliverable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreightQuote", field.Name)
+}
+
+func (ec *executionContext) childFields_FreightQuotePart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shippingTemplateId":
+		return ec.fieldContext_FreightQuotePart_shippingTemplateId(ctx, field)
+	case "productIds":
+		return ec.fieldContext_FreightQuotePart_productIds(ctx, field)
+	case "fee":
+		return ec.fieldContext_FreightQuotePart_fee(ctx, field)
+	case "free":
+		return ec.fieldContext_FreightQuotePart_free(ctx, field)
+	case "chargesFirstFee":
+		return ec.fieldContext_FreightQuotePart_chargesFirstFee(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreightQuotePart", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1775,10 +2501,24 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_PlaceOrderPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PlaceOrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaceOrderPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "revealDailyQuota":
 		return ec.fieldContext_PlatformSettings_revealDailyQuota(ctx, field)
+	case "tieredMinShopScore":
+		return ec.fieldContext_PlatformSettings_tieredMinShopScore(ctx, field)
+	case "tieredMinSpotShare":
+		return ec.fieldContext_PlatformSettings_tieredMinSpotShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformSettings", field.Name)
 }
@@ -1791,6 +2531,52 @@ func (ec *executionContext) childFields_PlatformSettingsPayload(ctx context.Cont
 		return ec.fieldContext_PlatformSettingsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformSettingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Product_title(ctx, field)
+	case "sku":
+		return ec.fieldContext_Product_sku(ctx, field)
+	case "price":
+		return ec.fieldContext_Product_price(ctx, field)
+	case "weightGrams":
+		return ec.fieldContext_Product_weightGrams(ctx, field)
+	case "stock":
+		return ec.fieldContext_Product_stock(ctx, field)
+	case "shippingTemplate":
+		return ec.fieldContext_Product_shippingTemplate(ctx, field)
+	case "promise":
+		return ec.fieldContext_Product_promise(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Product_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_ProductPayload_product(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Promise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mode":
+		return ec.fieldContext_Promise_mode(ctx, field)
+	case "presaleDays":
+		return ec.fieldContext_Promise_presaleDays(ctx, field)
+	case "spotStock":
+		return ec.fieldContext_Promise_spotStock(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Promise", field.Name)
 }
 
 func (ec *executionContext) childFields_Recipient(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1831,6 +2617,16 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
 
+func (ec *executionContext) childFields_RegionFeeRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "regions":
+		return ec.fieldContext_RegionFeeRule_regions(ctx, field)
+	case "rule":
+		return ec.fieldContext_RegionFeeRule_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionFeeRule", field.Name)
+}
+
 func (ec *executionContext) childFields_RevealQuota(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "used":
@@ -1861,6 +2657,46 @@ func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ShippingTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShippingTemplate_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ShippingTemplate_name(ctx, field)
+	case "shipFrom":
+		return ec.fieldContext_ShippingTemplate_shipFrom(ctx, field)
+	case "pricing":
+		return ec.fieldContext_ShippingTemplate_pricing(ctx, field)
+	case "defaultRule":
+		return ec.fieldContext_ShippingTemplate_defaultRule(ctx, field)
+	case "regionRules":
+		return ec.fieldContext_ShippingTemplate_regionRules(ctx, field)
+	case "freeShippingRules":
+		return ec.fieldContext_ShippingTemplate_freeShippingRules(ctx, field)
+	case "freeShippingExcludedRegions":
+		return ec.fieldContext_ShippingTemplate_freeShippingExcludedRegions(ctx, field)
+	case "nonDeliveryRegions":
+		return ec.fieldContext_ShippingTemplate_nonDeliveryRegions(ctx, field)
+	case "productCount":
+		return ec.fieldContext_ShippingTemplate_productCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ShippingTemplate_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ShippingTemplate_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingTemplatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shippingTemplate":
+		return ec.fieldContext_ShippingTemplatePayload_shippingTemplate(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShippingTemplatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingTemplatePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Shop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1869,6 +2705,28 @@ func (ec *executionContext) childFields_Shop(ctx context.Context, field graphql.
 		return ec.fieldContext_Shop_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shop", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopStanding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shop":
+		return ec.fieldContext_ShopStanding_shop(ctx, field)
+	case "score":
+		return ec.fieldContext_ShopStanding_score(ctx, field)
+	case "spotOrderShare":
+		return ec.fieldContext_ShopStanding_spotOrderShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopStanding", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopStandingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shopStanding":
+		return ec.fieldContext_ShopStandingPayload_shopStanding(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShopStandingPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopStandingPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StaffMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2071,6 +2929,34 @@ func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProductInput, error) {
+			return ec.unmarshalNCreateProductInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateProductInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createShippingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingTemplateInput, error) {
+			return ec.unmarshalNShippingTemplateInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createStaffMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2082,6 +2968,20 @@ func (ec *executionContext) field_Mutation_createStaffMember_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteShippingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2104,6 +3004,20 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PlaceOrderInput, error) {
+			return ec.unmarshalNPlaceOrderInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPlaceOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2154,6 +3068,80 @@ func (ec *executionContext) field_Mutation_updatePlatformSettings_args(ctx conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProductInput, error) {
+			return ec.unmarshalNUpdateProductInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐUpdateProductInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShippingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingTemplateInput, error) {
+			return ec.unmarshalNShippingTemplateInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShopStanding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "score",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["score"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "spotOrderShare",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["spotOrderShare"] = arg2
 	return args, nil
 }
 
@@ -2223,6 +3211,20 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_freightQuote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FreightQuoteInput, error) {
+			return ec.unmarshalNFreightQuoteInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_order_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2275,6 +3277,20 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_product_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2300,6 +3316,20 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["parentCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shippingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3176,6 +4206,483 @@ func (ec *executionContext) fieldContext_CreateApiTokenPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteShippingTemplatePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteShippingTemplatePayload_deletedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteShippingTemplatePayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteShippingTemplatePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteShippingTemplatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteShippingTemplatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteShippingTemplatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteShippingTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeeRule_firstUnits(ctx context.Context, field graphql.CollectedField, obj *models.FeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeeRule_firstUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeeRule_firstUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeeRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeeRule_firstFee(ctx context.Context, field graphql.CollectedField, obj *models.FeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeeRule_firstFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FeeRule().FirstFee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeeRule_firstFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeeRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeeRule_extraUnits(ctx context.Context, field graphql.CollectedField, obj *models.FeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeeRule_extraUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExtraUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeeRule_extraUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeeRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeeRule_extraFee(ctx context.Context, field graphql.CollectedField, obj *models.FeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeeRule_extraFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FeeRule().ExtraFee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeeRule_extraFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeeRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreeShippingRule_regions(ctx context.Context, field graphql.CollectedField, obj *models.FreeShippingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreeShippingRule_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FreeShippingRule().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreeShippingRule_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreeShippingRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreeShippingRule_kind(ctx context.Context, field graphql.CollectedField, obj *models.FreeShippingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreeShippingRule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.FreeShippingKind) graphql.Marshaler {
+			return ec.marshalNFreeShippingKind2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreeShippingRule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreeShippingRule", field, false, false, "FreeShippingKind")
+}
+
+func (ec *executionContext) _FreeShippingRule_threshold(ctx context.Context, field graphql.CollectedField, obj *models.FreeShippingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreeShippingRule_threshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreeShippingRule_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreeShippingRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FreightQuote_total(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuote_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuote_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreightQuote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreightQuote_parts(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuote_parts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FreightQuotePart) graphql.Marshaler {
+			return ec.marshalNFreightQuotePart2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePartᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuote_parts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreightQuote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreightQuotePart(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreightQuote_undeliverableProductIds(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuote_undeliverableProductIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UndeliverableProductIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuote_undeliverableProductIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuote", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FreightQuote_deliverable(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuote_deliverable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deliverable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuote_deliverable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuote", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FreightQuotePart_shippingTemplateId(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuotePart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuotePart_shippingTemplateId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingTemplateID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuotePart_shippingTemplateId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuotePart", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FreightQuotePart_productIds(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuotePart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuotePart_productIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuotePart_productIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuotePart", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FreightQuotePart_fee(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuotePart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuotePart_fee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuotePart_fee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreightQuotePart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreightQuotePart_free(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuotePart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuotePart_free(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Free, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuotePart_free(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuotePart", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FreightQuotePart_chargesFirstFee(ctx context.Context, field graphql.CollectedField, obj *model.FreightQuotePart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreightQuotePart_chargesFirstFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargesFirstFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreightQuotePart_chargesFirstFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreightQuotePart", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3499,6 +5006,314 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeApiToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShippingTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShippingTemplate(ctx, fc.Args["input"].(model.ShippingTemplateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingTemplatePayload) graphql.Marshaler {
+			return ec.marshalNShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShippingTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShippingTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShippingTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShippingTemplate(ctx, fc.Args["id"].(string), fc.Args["input"].(model.ShippingTemplateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingTemplatePayload) graphql.Marshaler {
+			return ec.marshalNShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShippingTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShippingTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteShippingTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteShippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteShippingTemplate(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteShippingTemplatePayload) graphql.Marshaler {
+			return ec.marshalNDeleteShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDeleteShippingTemplatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteShippingTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteShippingTemplatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteShippingTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProduct(ctx, fc.Args["input"].(model.CreateProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+			return ec.marshalNProductPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐProductPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProduct(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+			return ec.marshalNProductPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐProductPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceOrder(ctx, fc.Args["input"].(model.PlaceOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlaceOrderPayload) graphql.Marshaler {
+			return ec.marshalNPlaceOrderPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPlaceOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaceOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShopStanding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShopStanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShopStanding(ctx, fc.Args["shopId"].(string), fc.Args["score"].(float64), fc.Args["spotOrderShare"].(float64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopStandingPayload) graphql.Marshaler {
+			return ec.marshalNShopStandingPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShopStandingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShopStanding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopStandingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShopStanding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4906,6 +6721,70 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PlaceOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceOrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceOrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaceOrderPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceOrderPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceOrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PlatformSettings_revealDailyQuota(ctx context.Context, field graphql.CollectedField, obj *models.PlatformSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4927,6 +6806,52 @@ func (ec *executionContext) _PlatformSettings_revealDailyQuota(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_PlatformSettings_revealDailyQuota(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlatformSettings_tieredMinShopScore(ctx context.Context, field graphql.CollectedField, obj *models.PlatformSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformSettings_tieredMinShopScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlatformSettings().TieredMinShopScore(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformSettings_tieredMinShopScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformSettings", field, true, true, "Float")
+}
+
+func (ec *executionContext) _PlatformSettings_tieredMinSpotShare(ctx context.Context, field graphql.CollectedField, obj *models.PlatformSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformSettings_tieredMinSpotShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlatformSettings().TieredMinSpotShare(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformSettings_tieredMinSpotShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformSettings", field, true, true, "Float")
 }
 
 func (ec *executionContext) _PlatformSettingsPayload_platformSettings(ctx context.Context, field graphql.CollectedField, obj *model.PlatformSettingsPayload) (ret graphql.Marshaler) {
@@ -4993,6 +6918,373 @@ func (ec *executionContext) fieldContext_PlatformSettingsPayload_userErrors(_ co
 	return fc, nil
 }
 
+func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Product_title(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SKU, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_price(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Price(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_weightGrams(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_weightGrams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeightGrams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_weightGrams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Product_stock(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_stock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_stock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Product_shippingTemplate(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_shippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().ShippingTemplate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ShippingTemplate) graphql.Marshaler {
+			return ec.marshalOShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_shippingTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_promise(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_promise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Promise(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Promise) graphql.Marshaler {
+			return ec.marshalNPromise2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_promise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProductPayload_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPayload_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPayload_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promise_mode(ctx context.Context, field graphql.CollectedField, obj *model.Promise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promise_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.PromiseMode) graphql.Marshaler {
+			return ec.marshalNPromiseMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPromiseMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promise_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promise", field, false, false, "PromiseMode")
+}
+
+func (ec *executionContext) _Promise_presaleDays(ctx context.Context, field graphql.CollectedField, obj *model.Promise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promise_presaleDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PresaleDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promise_presaleDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promise", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promise_spotStock(ctx context.Context, field graphql.CollectedField, obj *model.Promise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promise_spotStock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpotStock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promise_spotStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promise", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5052,6 +7344,234 @@ func (ec *executionContext) fieldContext_Query_apiTokens(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShippingTemplate(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ShippingTemplate) graphql.Marshaler {
+			return ec.marshalOShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shippingTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ShippingTemplates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.ShippingTemplate) graphql.Marshaler {
+			return ec.marshalNShippingTemplate2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_product(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Product(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_product_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Products(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProductᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_freightQuote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_freightQuote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FreightQuote(ctx, fc.Args["input"].(model.FreightQuoteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FreightQuote) graphql.Marshaler {
+			return ec.marshalNFreightQuote2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_freightQuote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreightQuote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_freightQuote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nonDeliveryRegions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nonDeliveryRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NonDeliveryRegions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nonDeliveryRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5789,6 +8309,70 @@ func (ec *executionContext) fieldContext_Region_children(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _RegionFeeRule_regions(ctx context.Context, field graphql.CollectedField, obj *models.RegionFeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFeeRule_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegionFeeRule().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFeeRule_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionFeeRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegionFeeRule_rule(ctx context.Context, field graphql.CollectedField, obj *models.RegionFeeRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionFeeRule_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegionFeeRule().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.FeeRule) graphql.Marshaler {
+			return ec.marshalNFeeRule2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFeeRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionFeeRule_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegionFeeRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeeRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RevealQuota_used(ctx context.Context, field graphql.CollectedField, obj *model.RevealQuota) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5963,6 +8547,400 @@ func (ec *executionContext) fieldContext_RevokeApiTokenPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ShippingTemplate_id(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingTemplate().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ShippingTemplate_name(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingTemplate_shipFrom(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_shipFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingTemplate().ShipFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_shipFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_pricing(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_pricing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pricing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.PricingMode) graphql.Marshaler {
+			return ec.marshalNPricingMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPricingMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_pricing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, false, false, "PricingMode")
+}
+
+func (ec *executionContext) _ShippingTemplate_defaultRule(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_defaultRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Default, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.FeeRule) graphql.Marshaler {
+			return ec.marshalNFeeRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFeeRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_defaultRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeeRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_regionRules(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_regionRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionRules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.RegionFeeRule) graphql.Marshaler {
+			return ec.marshalNRegionFeeRule2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRegionFeeRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_regionRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionFeeRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_freeShippingRules(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_freeShippingRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeRules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []models.FreeShippingRule) graphql.Marshaler {
+			return ec.marshalNFreeShippingRule2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_freeShippingRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreeShippingRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_freeShippingExcludedRegions(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_freeShippingExcludedRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingTemplate().FreeShippingExcludedRegions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_freeShippingExcludedRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_nonDeliveryRegions(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_nonDeliveryRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingTemplate().NonDeliveryRegions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_nonDeliveryRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplate_productCount(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_productCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingTemplate().ProductCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_productCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ShippingTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingTemplate_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.ShippingTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplate_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplate_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingTemplate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingTemplatePayload_shippingTemplate(ctx context.Context, field graphql.CollectedField, obj *model.ShippingTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplatePayload_shippingTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ShippingTemplate) graphql.Marshaler {
+			return ec.marshalOShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplatePayload_shippingTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingTemplatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingTemplatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingTemplatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Shop_id(ctx context.Context, field graphql.CollectedField, obj *models.Shop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6007,6 +8985,148 @@ func (ec *executionContext) _Shop_name(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Shop_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shop", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShopStanding_shop(ctx context.Context, field graphql.CollectedField, obj *model.ShopStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopStanding_shop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Shop) graphql.Marshaler {
+			return ec.marshalNShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShop(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopStanding_shop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopStanding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopStanding_score(ctx context.Context, field graphql.CollectedField, obj *model.ShopStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopStanding_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopStanding_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopStanding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShopStanding_spotOrderShare(ctx context.Context, field graphql.CollectedField, obj *model.ShopStanding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopStanding_spotOrderShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpotOrderShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopStanding_spotOrderShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopStanding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShopStandingPayload_shopStanding(ctx context.Context, field graphql.CollectedField, obj *model.ShopStandingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopStandingPayload_shopStanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShopStanding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopStanding) graphql.Marshaler {
+			return ec.marshalOShopStanding2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShopStanding(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShopStandingPayload_shopStanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopStandingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopStanding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopStandingPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShopStandingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopStandingPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopStandingPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopStandingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StaffMember_id(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
@@ -7587,6 +10707,69 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj any) (model.AddressInput, error) {
+	var it model.AddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"recipientName", "phone", "regionCode", "detail"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "recipientName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecipientName = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "detail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detail"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Detail = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddressInput unmarshals raw into the AddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddressInput(ctx context.Context, raw any) (model.AddressInput, error) {
+	var out model.AddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddressInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditLogFilter(ctx context.Context, obj any) (model.AuditLogFilter, error) {
 	var it model.AuditLogFilter
 	if obj == nil {
@@ -7713,6 +10896,90 @@ func UnmarshalCreateApiTokenInput(ctx context.Context, raw any) (model.CreateAPI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context, obj any) (model.CreateProductInput, error) {
+	var it model.CreateProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "sku", "price", "weightGrams", "stock", "shippingTemplateId", "promise"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
+		case "stock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stock"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stock = data
+		case "shippingTemplateId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingTemplateId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingTemplateID = data
+		case "promise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promise"))
+			data, err := ec.unmarshalNPromiseInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromiseInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Promise = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProductInput unmarshals raw into the CreateProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProductInput(ctx context.Context, raw any) (model.CreateProductInput, error) {
+	var out model.CreateProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProductInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateStaffMemberInput(ctx context.Context, obj any) (model.CreateStaffMemberInput, error) {
 	var it model.CreateStaffMemberInput
 	if obj == nil {
@@ -7776,6 +11043,174 @@ func UnmarshalCreateStaffMemberInput(ctx context.Context, raw any) (model.Create
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFeeRuleInput(ctx context.Context, obj any) (model.FeeRuleInput, error) {
+	var it model.FeeRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstUnits", "firstFee", "extraUnits", "extraFee"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstUnits"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstUnits = data
+		case "firstFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstFee"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstFee = data
+		case "extraUnits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extraUnits"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtraUnits = data
+		case "extraFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("extraFee"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExtraFee = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeeRuleInput unmarshals raw into the FeeRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeeRuleInput(ctx context.Context, raw any) (model.FeeRuleInput, error) {
+	var out model.FeeRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeeRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFreeShippingRuleInput(ctx context.Context, obj any) (model.FreeShippingRuleInput, error) {
+	var it model.FreeShippingRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCodes", "kind", "threshold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNFreeShippingKind2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "threshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("threshold"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Threshold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFreeShippingRuleInput unmarshals raw into the FreeShippingRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFreeShippingRuleInput(ctx context.Context, raw any) (model.FreeShippingRuleInput, error) {
+	var out model.FreeShippingRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FreeShippingRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFreightQuoteInput(ctx context.Context, obj any) (model.FreightQuoteInput, error) {
+	var it model.FreightQuoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"items", "regionCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNOrderItemInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFreightQuoteInput unmarshals raw into the FreightQuoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFreightQuoteInput(ctx context.Context, raw any) (model.FreightQuoteInput, error) {
+	var out model.FreightQuoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FreightQuoteInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderFilter(ctx context.Context, obj any) (model.OrderFilter, error) {
 	var it model.OrderFilter
 	if obj == nil {
@@ -7787,7 +11222,7 @@ func (ec *executionContext) unmarshalInputOrderFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"statuses"}
+	fieldsInOrder := [...]string{"statuses", "promisedFrom", "promisedTo", "productId", "regionCode", "number", "trackingNumber", "buyerId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7801,6 +11236,55 @@ func (ec *executionContext) unmarshalInputOrderFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Statuses = data
+		case "promisedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promisedFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromisedFrom = data
+		case "promisedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promisedTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromisedTo = data
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		case "buyerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerID = data
 		}
 	}
 	return it, nil
@@ -7818,6 +11302,307 @@ func UnmarshalOrderFilter(ctx context.Context, raw any) (model.OrderFilter, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderItemInput(ctx context.Context, obj any) (model.OrderItemInput, error) {
+	var it model.OrderItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"productId", "quantity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderItemInput unmarshals raw into the OrderItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderItemInput(ctx context.Context, raw any) (model.OrderItemInput, error) {
+	var out model.OrderItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (model.PlaceOrderInput, error) {
+	var it model.PlaceOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"items", "address", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNOrderItemInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalNAddressInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAddressInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlaceOrderInput unmarshals raw into the PlaceOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (model.PlaceOrderInput, error) {
+	var out model.PlaceOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPromiseInput(ctx context.Context, obj any) (model.PromiseInput, error) {
+	var it model.PromiseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mode", "presaleDays", "spotStock"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalNPromiseMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPromiseMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "presaleDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("presaleDays"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PresaleDays = data
+		case "spotStock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spotStock"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpotStock = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPromiseInput unmarshals raw into the PromiseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPromiseInput(ctx context.Context, raw any) (model.PromiseInput, error) {
+	var out model.PromiseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PromiseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionFeeRuleInput(ctx context.Context, obj any) (model.RegionFeeRuleInput, error) {
+	var it model.RegionFeeRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regionCodes", "rule"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalNFeeRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFeeRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionFeeRuleInput unmarshals raw into the RegionFeeRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionFeeRuleInput(ctx context.Context, raw any) (model.RegionFeeRuleInput, error) {
+	var out model.RegionFeeRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionFeeRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingTemplateInput(ctx context.Context, obj any) (model.ShippingTemplateInput, error) {
+	var it model.ShippingTemplateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "shipFromRegionCode", "pricing", "defaultRule", "regionRules", "freeShippingRules", "freeShippingExcludedRegionCodes", "nonDeliveryRegionCodes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "shipFromRegionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipFromRegionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipFromRegionCode = data
+		case "pricing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pricing"))
+			data, err := ec.unmarshalNPricingMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPricingMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pricing = data
+		case "defaultRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultRule"))
+			data, err := ec.unmarshalNFeeRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFeeRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultRule = data
+		case "regionRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionRules"))
+			data, err := ec.unmarshalORegionFeeRuleInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRegionFeeRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionRules = data
+		case "freeShippingRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeShippingRules"))
+			data, err := ec.unmarshalOFreeShippingRuleInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreeShippingRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeShippingRules = data
+		case "freeShippingExcludedRegionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeShippingExcludedRegionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeShippingExcludedRegionCodes = data
+		case "nonDeliveryRegionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nonDeliveryRegionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NonDeliveryRegionCodes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingTemplateInput unmarshals raw into the ShippingTemplateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingTemplateInput(ctx context.Context, raw any) (model.ShippingTemplateInput, error) {
+	var out model.ShippingTemplateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingTemplateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdatePlatformSettingsInput(ctx context.Context, obj any) (model.UpdatePlatformSettingsInput, error) {
 	var it model.UpdatePlatformSettingsInput
 	if obj == nil {
@@ -7829,7 +11614,7 @@ func (ec *executionContext) unmarshalInputUpdatePlatformSettingsInput(ctx contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"revealDailyQuota"}
+	fieldsInOrder := [...]string{"revealDailyQuota", "tieredMinShopScore", "tieredMinSpotShare"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7843,6 +11628,20 @@ func (ec *executionContext) unmarshalInputUpdatePlatformSettingsInput(ctx contex
 				return it, err
 			}
 			it.RevealDailyQuota = data
+		case "tieredMinShopScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tieredMinShopScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TieredMinShopScore = data
+		case "tieredMinSpotShare":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tieredMinSpotShare"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TieredMinSpotShare = data
 		}
 	}
 	return it, nil
@@ -7857,6 +11656,90 @@ func (ec *executionContext) unmarshalInputUpdatePlatformSettingsInput(ctx contex
 func UnmarshalUpdatePlatformSettingsInput(ctx context.Context, raw any) (model.UpdatePlatformSettingsInput, error) {
 	var out model.UpdatePlatformSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePlatformSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context, obj any) (model.UpdateProductInput, error) {
+	var it model.UpdateProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "sku", "price", "weightGrams", "stock", "shippingTemplateId", "promise"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
+		case "stock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stock"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stock = data
+		case "shippingTemplateId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingTemplateId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingTemplateID = data
+		case "promise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promise"))
+			data, err := ec.unmarshalOPromiseInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromiseInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Promise = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProductInput unmarshals raw into the UpdateProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProductInput, error) {
+	var out model.UpdateProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProductInput", raw, &out)
 	return out, err
 }
 
@@ -8278,6 +12161,239 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var deleteShippingTemplatePayloadImplementors = []string{"DeleteShippingTemplatePayload"}
+
+func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteShippingTemplatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteShippingTemplatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteShippingTemplatePayload")
+		case "deletedId":
+			out.Values[i] = ec._DeleteShippingTemplatePayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteShippingTemplatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feeRuleImplementors = []string{"FeeRule"}
+
+func (ec *executionContext) _FeeRule(ctx context.Context, sel ast.SelectionSet, obj *models.FeeRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feeRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeeRule")
+		case "firstUnits":
+			out.Values[i] = ec._FeeRule_firstUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstFee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FeeRule_firstFee(ctx, field, obj)
+				})
+		case "extraUnits":
+			out.Values[i] = ec._FeeRule_extraUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "extraFee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FeeRule_extraFee(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var freeShippingRuleImplementors = []string{"FreeShippingRule"}
+
+func (ec *executionContext) _FreeShippingRule(ctx context.Context, sel ast.SelectionSet, obj *models.FreeShippingRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freeShippingRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FreeShippingRule")
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FreeShippingRule_regions(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._FreeShippingRule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "threshold":
+			out.Values[i] = ec._FreeShippingRule_threshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var freightQuoteImplementors = []string{"FreightQuote"}
+
+func (ec *executionContext) _FreightQuote(ctx context.Context, sel ast.SelectionSet, obj *model.FreightQuote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freightQuoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FreightQuote")
+		case "total":
+			out.Values[i] = ec._FreightQuote_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parts":
+			out.Values[i] = ec._FreightQuote_parts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "undeliverableProductIds":
+			out.Values[i] = ec._FreightQuote_undeliverableProductIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deliverable":
+			out.Values[i] = ec._FreightQuote_deliverable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var freightQuotePartImplementors = []string{"FreightQuotePart"}
+
+func (ec *executionContext) _FreightQuotePart(ctx context.Context, sel ast.SelectionSet, obj *model.FreightQuotePart) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freightQuotePartImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FreightQuotePart")
+		case "shippingTemplateId":
+			out.Values[i] = ec._FreightQuotePart_shippingTemplateId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "productIds":
+			out.Values[i] = ec._FreightQuotePart_productIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fee":
+			out.Values[i] = ec._FreightQuotePart_fee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "free":
+			out.Values[i] = ec._FreightQuotePart_free(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chargesFirstFee":
+			out.Values[i] = ec._FreightQuotePart_chargesFirstFee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -8435,6 +12551,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeApiToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createShippingTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShippingTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShippingTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShippingTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteShippingTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteShippingTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placeOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShopStanding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShopStanding(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8932,6 +13097,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
+
+func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaceOrderPayload")
+		case "order":
+			out.Values[i] = ec._PlaceOrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PlaceOrderPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var platformSettingsImplementors = []string{"PlatformSettings"}
 
 func (ec *executionContext) _PlatformSettings(ctx context.Context, sel ast.SelectionSet, obj *models.PlatformSettings) graphql.Marshaler {
@@ -8946,8 +13149,20 @@ func (ec *executionContext) _PlatformSettings(ctx context.Context, sel ast.Selec
 		case "revealDailyQuota":
 			out.Values[i] = ec._PlatformSettings_revealDailyQuota(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tieredMinShopScore":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlatformSettings_tieredMinShopScore(ctx, field, obj)
+				})
+		case "tieredMinSpotShare":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlatformSettings_tieredMinSpotShare(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9003,6 +13218,164 @@ func (ec *executionContext) _PlatformSettingsPayload(ctx context.Context, sel as
 	return out
 }
 
+var productImplementors = []string{"Product"}
+
+func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *models.Product) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Product")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_id(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Product_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sku":
+			out.Values[i] = ec._Product_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "price":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_price(ctx, field, obj)
+				})
+		case "weightGrams":
+			out.Values[i] = ec._Product_weightGrams(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stock":
+			out.Values[i] = ec._Product_stock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shippingTemplate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_shippingTemplate(ctx, field, obj)
+				})
+		case "promise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_promise(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Product_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productPayloadImplementors = []string{"ProductPayload"}
+
+func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductPayload")
+		case "product":
+			out.Values[i] = ec._ProductPayload_product(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProductPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promiseImplementors = []string{"Promise"}
+
+func (ec *executionContext) _Promise(ctx context.Context, sel ast.SelectionSet, obj *model.Promise) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promiseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Promise")
+		case "mode":
+			out.Values[i] = ec._Promise_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "presaleDays":
+			out.Values[i] = ec._Promise_presaleDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spotStock":
+			out.Values[i] = ec._Promise_spotStock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9033,6 +13406,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiTokens(ctx, field)
+				})
+		case "shippingTemplate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingTemplate(ctx, field)
+				})
+		case "shippingTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingTemplates(ctx, field)
+				})
+		case "product":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_product(ctx, field)
+				})
+		case "products":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_products(ctx, field)
+				})
+		case "freightQuote":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_freightQuote(ctx, field)
+				})
+		case "nonDeliveryRegions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nonDeliveryRegions(ctx, field)
 				})
 		case "order":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9244,6 +13653,46 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var regionFeeRuleImplementors = []string{"RegionFeeRule"}
+
+func (ec *executionContext) _RegionFeeRule(ctx context.Context, sel ast.SelectionSet, obj *models.RegionFeeRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionFeeRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionFeeRule")
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegionFeeRule_regions(ctx, field, obj)
+				})
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RegionFeeRule_rule(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revealQuotaImplementors = []string{"RevealQuota"}
 
 func (ec *executionContext) _RevealQuota(ctx context.Context, sel ast.SelectionSet, obj *model.RevealQuota) graphql.Marshaler {
@@ -9358,6 +13807,137 @@ func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var shippingTemplateImplementors = []string{"ShippingTemplate"}
+
+func (ec *executionContext) _ShippingTemplate(ctx context.Context, sel ast.SelectionSet, obj *models.ShippingTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingTemplate")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingTemplate_id(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._ShippingTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingTemplate_shipFrom(ctx, field, obj)
+				})
+		case "pricing":
+			out.Values[i] = ec._ShippingTemplate_pricing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "defaultRule":
+			out.Values[i] = ec._ShippingTemplate_defaultRule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionRules":
+			out.Values[i] = ec._ShippingTemplate_regionRules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freeShippingRules":
+			out.Values[i] = ec._ShippingTemplate_freeShippingRules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freeShippingExcludedRegions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingTemplate_freeShippingExcludedRegions(ctx, field, obj)
+				})
+		case "nonDeliveryRegions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingTemplate_nonDeliveryRegions(ctx, field, obj)
+				})
+		case "productCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingTemplate_productCount(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._ShippingTemplate_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ShippingTemplate_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingTemplatePayloadImplementors = []string{"ShippingTemplatePayload"}
+
+func (ec *executionContext) _ShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingTemplatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingTemplatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingTemplatePayload")
+		case "shippingTemplate":
+			out.Values[i] = ec._ShippingTemplatePayload_shippingTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShippingTemplatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var shopImplementors = []string{"Shop"}
 
 func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj *models.Shop) graphql.Marshaler {
@@ -9379,6 +13959,87 @@ func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = ec._Shop_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shopStandingImplementors = []string{"ShopStanding"}
+
+func (ec *executionContext) _ShopStanding(ctx context.Context, sel ast.SelectionSet, obj *model.ShopStanding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopStandingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopStanding")
+		case "shop":
+			out.Values[i] = ec._ShopStanding_shop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ShopStanding_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spotOrderShare":
+			out.Values[i] = ec._ShopStanding_spotOrderShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shopStandingPayloadImplementors = []string{"ShopStandingPayload"}
+
+func (ec *executionContext) _ShopStandingPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShopStandingPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopStandingPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopStandingPayload")
+		case "shopStanding":
+			out.Values[i] = ec._ShopStandingPayload_shopStanding(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShopStandingPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10020,6 +14681,11 @@ func (ec *executionContext) marshalNActorKind2githubᚗcomᚋfahuoᚋfahuoᚋful
 	return res
 }
 
+func (ec *executionContext) unmarshalNAddressInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAddressInput(ctx context.Context, v any) (*model.AddressInput, error) {
+	res, err := ec.unmarshalInputAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNApiToken2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAPITokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.APIToken) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10159,9 +14825,22 @@ func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖgithubᚗcomᚋfahu
 	return ec._CreateApiTokenPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateProductInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateProductInput(ctx context.Context, v any) (model.CreateProductInput, error) {
+	res, err := ec.unmarshalInputCreateProductInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateStaffMemberInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateStaffMemberInput(ctx context.Context, v any) (model.CreateStaffMemberInput, error) {
 	res, err := ec.unmarshalInputCreateStaffMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDeleteShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteShippingTemplatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteShippingTemplatePayload!")
+		return graphql.Null
+	}
+	return ec._DeleteShippingTemplatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorCode(ctx context.Context, v any) (models.ErrorCode, error) {
@@ -10177,6 +14856,114 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋfahuoᚋfahuoᚋmod
 		graphql.AddInvalidNullFromMarshaler(ctx, "ErrorCode!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNFeeRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFeeRule(ctx context.Context, sel ast.SelectionSet, v models.FeeRule) graphql.Marshaler {
+	return ec._FeeRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFeeRule2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFeeRule(ctx context.Context, sel ast.SelectionSet, v *models.FeeRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeeRule!")
+		return graphql.Null
+	}
+	return ec._FeeRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeeRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFeeRuleInput(ctx context.Context, v any) (*model.FeeRuleInput, error) {
+	res, err := ec.unmarshalInputFeeRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNFreeShippingKind2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingKind(ctx context.Context, v any) (models.FreeShippingKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.FreeShippingKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFreeShippingKind2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingKind(ctx context.Context, sel ast.SelectionSet, v models.FreeShippingKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FreeShippingKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNFreeShippingRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingRule(ctx context.Context, sel ast.SelectionSet, v models.FreeShippingRule) graphql.Marshaler {
+	return ec._FreeShippingRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFreeShippingRule2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []models.FreeShippingRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFreeShippingRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFreeShippingRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFreeShippingRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreeShippingRuleInput(ctx context.Context, v any) (*model.FreeShippingRuleInput, error) {
+	res, err := ec.unmarshalInputFreeShippingRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFreightQuote2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuote(ctx context.Context, sel ast.SelectionSet, v *model.FreightQuote) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FreightQuote!")
+		return graphql.Null
+	}
+	return ec._FreightQuote(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFreightQuoteInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuoteInput(ctx context.Context, v any) (model.FreightQuoteInput, error) {
+	res, err := ec.unmarshalInputFreightQuoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFreightQuotePart2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePartᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FreightQuotePart) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFreightQuotePart2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePart(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFreightQuotePart2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePart(ctx context.Context, sel ast.SelectionSet, v *model.FreightQuotePart) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FreightQuotePart!")
+		return graphql.Null
+	}
+	return ec._FreightQuotePart(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -10316,6 +15103,25 @@ func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋ
 	return ec._OrderEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderItemInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInputᚄ(ctx context.Context, v any) ([]*model.OrderItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderItemInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOrderItemInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInput(ctx context.Context, v any) (*model.OrderItemInput, error) {
+	res, err := ec.unmarshalInputOrderItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNOrderLine2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.OrderLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10441,6 +15247,19 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋg
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
+	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlaceOrderPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPlaceOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.PlaceOrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlaceOrderPayload!")
+		return graphql.Null
+	}
+	return ec._PlaceOrderPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPlatformSettings2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPlatformSettings(ctx context.Context, sel ast.SelectionSet, v *models.PlatformSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PlatformSettings!")
@@ -10455,6 +15274,81 @@ func (ec *executionContext) marshalNPlatformSettingsPayload2ᚖgithubᚗcomᚋfa
 		return graphql.Null
 	}
 	return ec._PlatformSettingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPricingMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPricingMode(ctx context.Context, v any) (models.PricingMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.PricingMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPricingMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPricingMode(ctx context.Context, sel ast.SelectionSet, v models.PricingMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PricingMode!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNProduct2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProductᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Product) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProduct2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProduct(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProduct(ctx context.Context, sel ast.SelectionSet, v *models.Product) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Product!")
+		return graphql.Null
+	}
+	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐProductPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductPayload!")
+		return graphql.Null
+	}
+	return ec._ProductPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPromise2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromise(ctx context.Context, sel ast.SelectionSet, v *model.Promise) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Promise!")
+		return graphql.Null
+	}
+	return ec._Promise(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPromiseInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromiseInput(ctx context.Context, v any) (*model.PromiseInput, error) {
+	res, err := ec.unmarshalInputPromiseInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPromiseMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPromiseMode(ctx context.Context, v any) (models.PromiseMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.PromiseMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromiseMode2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPromiseMode(ctx context.Context, sel ast.SelectionSet, v models.PromiseMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PromiseMode!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRecipient2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐRecipient(ctx context.Context, sel ast.SelectionSet, v *fulfillment.Recipient) graphql.Marshaler {
@@ -10534,6 +15428,31 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋreg
 	return ec._Region(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRegionFeeRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRegionFeeRule(ctx context.Context, sel ast.SelectionSet, v models.RegionFeeRule) graphql.Marshaler {
+	return ec._RegionFeeRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegionFeeRule2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRegionFeeRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []models.RegionFeeRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegionFeeRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRegionFeeRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNRegionFeeRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRegionFeeRuleInput(ctx context.Context, v any) (*model.RegionFeeRuleInput, error) {
+	res, err := ec.unmarshalInputRegionFeeRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRegionLevel2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRegionLevel(ctx context.Context, v any) (model.RegionLevel, error) {
 	var res model.RegionLevel
 	err := res.UnmarshalGQL(v)
@@ -10583,12 +15502,57 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋfahuoᚋfahuoᚋmodels�
 	return res
 }
 
+func (ec *executionContext) marshalNShippingTemplate2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ShippingTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx context.Context, sel ast.SelectionSet, v *models.ShippingTemplate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingTemplate!")
+		return graphql.Null
+	}
+	return ec._ShippingTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingTemplateInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplateInput(ctx context.Context, v any) (model.ShippingTemplateInput, error) {
+	res, err := ec.unmarshalInputShippingTemplateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingTemplatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingTemplatePayload!")
+		return graphql.Null
+	}
+	return ec._ShippingTemplatePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShop(ctx context.Context, sel ast.SelectionSet, v *models.Shop) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Shop!")
 		return graphql.Null
 	}
 	return ec._Shop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShopStandingPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShopStandingPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopStandingPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShopStandingPayload!")
+		return graphql.Null
+	}
+	return ec._ShopStandingPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStaffMember2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.User) graphql.Marshaler {
@@ -10682,6 +15646,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 
 func (ec *executionContext) unmarshalNUpdatePlatformSettingsInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐUpdatePlatformSettingsInput(ctx context.Context, v any) (model.UpdatePlatformSettingsInput, error) {
 	res, err := ec.unmarshalInputUpdatePlatformSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProductInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐUpdateProductInput(ctx context.Context, v any) (model.UpdateProductInput, error) {
+	res, err := ec.unmarshalInputUpdateProductInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -10901,6 +15870,40 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOFreeShippingRuleInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreeShippingRuleInputᚄ(ctx context.Context, v any) ([]*model.FreeShippingRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FreeShippingRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFreeShippingRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreeShippingRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -10995,6 +15998,21 @@ func (ec *executionContext) marshalOPlatformSettings2ᚖgithubᚗcomᚋfahuoᚋf
 	return ec._PlatformSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐProduct(ctx context.Context, sel ast.SelectionSet, v *models.Product) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPromiseInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPromiseInput(ctx context.Context, v any) (*model.PromiseInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPromiseInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalORecipient2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐRecipient(ctx context.Context, sel ast.SelectionSet, v *fulfillment.Recipient) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11007,6 +16025,23 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋreg
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegionFeeRuleInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRegionFeeRuleInputᚄ(ctx context.Context, v any) ([]*model.RegionFeeRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RegionFeeRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionFeeRuleInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRegionFeeRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRole(ctx context.Context, v any) (*models.Role, error) {
@@ -11028,11 +16063,25 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodel
 	return res
 }
 
+func (ec *executionContext) marshalOShippingTemplate2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplate(ctx context.Context, sel ast.SelectionSet, v *models.ShippingTemplate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingTemplate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShop(ctx context.Context, sel ast.SelectionSet, v *models.Shop) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Shop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOShopStanding2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShopStanding(ctx context.Context, sel ast.SelectionSet, v *model.ShopStanding) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShopStanding(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOStaffMember2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐUser(ctx context.Context, sel ast.SelectionSet, v *models.User) graphql.Marshaler {

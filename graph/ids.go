@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -25,4 +26,21 @@ func parseID(kind, gid string, field ...string) (int64, error) {
 		}
 	}
 	return 0, models.FieldError(models.CodeInvalidArgument, field, "%q is not an id of a %s", gid, kind)
+}
+
+// hundredths turns a score such as 4.5 into 450. Values that are not
+// numbers become -1, which the domain refuses as out of range.
+func hundredths(f float64) int {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e6 {
+		return -1
+	}
+	return int(math.Round(f * 100))
+}
+
+// basisPoints turns a share such as 0.8 into 8000.
+func basisPoints(f float64) int {
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e6 {
+		return -1
+	}
+	return int(math.Round(f * 10000))
 }

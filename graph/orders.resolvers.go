@@ -149,9 +149,9 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 	if first != nil {
 		n = *first
 	}
-	var f fulfillment.OrderFilter
-	if filter != nil {
-		f.Statuses = filter.Statuses
+	f, err := orderFilter(filter)
+	if err != nil {
+		return nil, err
 	}
 	cursor := ""
 	if after != nil {

@@ -98,7 +98,16 @@ func (r *mutationResolver) RevealRecipient(ctx context.Context, orderID string, 
 
 // UpdatePlatformSettings is the resolver for the updatePlatformSettings field.
 func (r *mutationResolver) UpdatePlatformSettings(ctx context.Context, input model.UpdatePlatformSettingsInput) (*model.PlatformSettingsPayload, error) {
-	st, err := r.Service.UpdatePlatformSettings(ctx, fulfillment.ActorFrom(ctx), input.RevealDailyQuota)
+	upd := fulfillment.PlatformSettingsUpdate{RevealDailyQuota: input.RevealDailyQuota}
+	if input.TieredMinShopScore != nil {
+		v := hundredths(*input.TieredMinShopScore)
+		upd.TieredMinScoreHundredths = &v
+	}
+	if input.TieredMinSpotShare != nil {
+		v := basisPoints(*input.TieredMinSpotShare)
+		upd.TieredMinSpotShareBP = &v
+	}
+	st, err := r.Service.UpdatePlatformSettings(ctx, fulfillment.ActorFrom(ctx), upd)
 	ue, err := userErrors(err)
 	if err != nil || len(ue) > 0 {
 		return &model.PlatformSettingsPayload{UserErrors: withPrefix(ue, "input")}, err
@@ -188,10 +197,14 @@ func (r *staffMemberResolver) Disabled(ctx context.Context, obj *models.User) (b
 // AuditEntry returns AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
+// PlatformSettings returns PlatformSettingsResolver implementation.
+func (r *Resolver) PlatformSettings() PlatformSettingsResolver { return &platformSettingsResolver{r} }
+
 // StaffMember returns StaffMemberResolver implementation.
 func (r *Resolver) StaffMember() StaffMemberResolver { return &staffMemberResolver{r} }
 
 type (
-	auditEntryResolver  struct{ *Resolver }
-	staffMemberResolver struct{ *Resolver }
+	auditEntryResolver       struct{ *Resolver }
+	platformSettingsResolver struct{ *Resolver }
+	staffMemberResolver      struct{ *Resolver }
 )

@@ -5,9 +5,13 @@ import "time"
 // Shop is a merchant's store: the unit that owns orders, products and staff,
 // and the unit Fahuo shards by when it outgrows one database.
 type Shop struct {
-	ID        int64
-	Name      string
-	CreatedAt time.Time
+	ID   int64
+	Name string
+	// ScoreHundredths is the shop score (店铺分) × 100, 0 to 500.
+	ScoreHundredths int
+	// SpotShareBP is the share of spot orders (现货订单占比) in basis points.
+	SpotShareBP int `gorm:"column:spot_share_bp"`
+	CreatedAt   time.Time
 }
 
 // User is a person who logs in: a shop's staff member, a buyer or a platform
@@ -63,8 +67,17 @@ type Product struct {
 	SKU         string `gorm:"column:sku"`
 	PriceCents  int64
 	WeightGrams int64
+	// Stock is every unit left to sell; SpotStock, for tiered products, the
+	// part of it that ships as spot.
 	Stock       int64
+	TemplateID  *int64
+	PromiseMode PromiseMode
+	// PresaleDays is the presale window: N for PRESALE, the short window of
+	// the units past the spot stock for TIERED.
+	PresaleDays int
+	SpotStock   int64
 	CreatedAt   time.Time
+	UpdatedAt   *time.Time
 }
 
 // Order is a paid order of one buyer at one shop. Prices, freight and the
@@ -106,6 +119,10 @@ type OrderLine struct {
 	Title          string
 	Quantity       int64
 	UnitPriceCents int64
+	// SpotQuantity is how many of the units were sold as spot.
+	SpotQuantity int64
+	// PromisedShipBy is the latest promise among the line's units.
+	PromisedShipBy *time.Time
 }
 
 // Package is one parcel of an order with its carrier and tracking number.
@@ -164,7 +181,10 @@ func (AuditEntry) TableName() string { return "audit_log" }
 type PlatformSettings struct {
 	ID               int64
 	RevealDailyQuota int64
-	UpdatedAt        time.Time
+	// The shop standing a shop needs to sell TIERED products (DOMAIN.md P2).
+	TieredMinScoreHundredths int
+	TieredMinSpotShareBP     int `gorm:"column:tiered_min_spot_share_bp"`
+	UpdatedAt                time.Time
 }
 
 // DefaultRevealDailyQuota applies until the platform sets its own.

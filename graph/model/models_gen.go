@@ -13,6 +13,14 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
+type AddressInput struct {
+	RecipientName string `json:"recipientName"`
+	Phone         string `json:"phone"`
+	// A district's code (or a region with none below it).
+	RegionCode string `json:"regionCode"`
+	Detail     string `json:"detail"`
+}
+
 type AuditEntryConnection struct {
 	Edges    []*AuditEntryEdge    `json:"edges"`
 	Nodes    []*models.AuditEntry `json:"nodes"`
@@ -55,6 +63,17 @@ type CreateAPITokenPayload struct {
 	UserErrors []*models.Error `json:"userErrors"`
 }
 
+type CreateProductInput struct {
+	Title string  `json:"title"`
+	Sku   *string `json:"sku,omitempty"`
+	// Cents.
+	Price              int64         `json:"price"`
+	WeightGrams        *int64        `json:"weightGrams,omitempty"`
+	Stock              int64         `json:"stock"`
+	ShippingTemplateID string        `json:"shippingTemplateId"`
+	Promise            *PromiseInput `json:"promise"`
+}
+
 type CreateStaffMemberInput struct {
 	Email string `json:"email"`
 	// 1-64 characters.
@@ -63,6 +82,52 @@ type CreateStaffMemberInput struct {
 	Password string `json:"password"`
 	// SHIPPER, SERVICE, OPERATIONS or VIEWER.
 	Role models.Role `json:"role"`
+}
+
+type DeleteShippingTemplatePayload struct {
+	DeletedID  *string         `json:"deletedId,omitempty"`
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
+type FeeRuleInput struct {
+	FirstUnits int64 `json:"firstUnits"`
+	// Cents, ≥ 0.
+	FirstFee   int64 `json:"firstFee"`
+	ExtraUnits int64 `json:"extraUnits"`
+	// Cents, ≥ 0.
+	ExtraFee int64 `json:"extraFee"`
+}
+
+type FreeShippingRuleInput struct {
+	RegionCodes []string                `json:"regionCodes,omitempty"`
+	Kind        models.FreeShippingKind `json:"kind"`
+	Threshold   int64                   `json:"threshold"`
+}
+
+// Freight to a region. Items of one template are priced together; across templates the highest
+// first fee is charged once and every other template adds its further fees for all its units.
+type FreightQuote struct {
+	Total *Money              `json:"total"`
+	Parts []*FreightQuotePart `json:"parts"`
+	// Products that cannot be delivered there (REGION_NOT_DELIVERABLE); such an order cannot be placed.
+	UndeliverableProductIds []string `json:"undeliverableProductIds"`
+	Deliverable             bool     `json:"deliverable"`
+}
+
+type FreightQuoteInput struct {
+	Items      []*OrderItemInput `json:"items"`
+	RegionCode string            `json:"regionCode"`
+}
+
+// What one template charges in a quote.
+type FreightQuotePart struct {
+	ShippingTemplateID string   `json:"shippingTemplateId"`
+	ProductIds         []string `json:"productIds"`
+	Fee                *Money   `json:"fee"`
+	// A free-shipping condition was met.
+	Free bool `json:"free"`
+	// This template's first fee was charged: the highest of the order's templates.
+	ChargesFirstFee bool `json:"chargesFirstFee"`
 }
 
 type LoginPayload struct {
@@ -101,6 +166,21 @@ type OrderEdge struct {
 
 type OrderFilter struct {
 	Statuses []models.OrderStatus `json:"statuses,omitempty"`
+	// promisedShipBy ≥ this.
+	PromisedFrom *time.Time `json:"promisedFrom,omitempty"`
+	// promisedShipBy < this.
+	PromisedTo *time.Time `json:"promisedTo,omitempty"`
+	ProductID  *string    `json:"productId,omitempty"`
+	// Orders received in this region or below it.
+	RegionCode     *string `json:"regionCode,omitempty"`
+	Number         *string `json:"number,omitempty"`
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	BuyerID        *string `json:"buyerId,omitempty"`
+}
+
+type OrderItemInput struct {
+	ProductID string `json:"productId"`
+	Quantity  int64  `json:"quantity"`
 }
 
 // Relay paging information.
@@ -111,12 +191,49 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PlaceOrderInput struct {
+	Items   []*OrderItemInput `json:"items"`
+	Address *AddressInput     `json:"address"`
+	// A retry with the same key answers with the first order and places nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type PlaceOrderPayload struct {
+	Order      *models.Order   `json:"order,omitempty"`
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
 type PlatformSettingsPayload struct {
 	PlatformSettings *models.PlatformSettings `json:"platformSettings,omitempty"`
 	UserErrors       []*models.Error          `json:"userErrors"`
 }
 
+type ProductPayload struct {
+	Product    *models.Product `json:"product,omitempty"`
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
+// A product's ship-time promise.
+type Promise struct {
+	Mode        models.PromiseMode `json:"mode"`
+	PresaleDays int64              `json:"presaleDays"`
+	// Spot units left (TIERED).
+	SpotStock int64 `json:"spotStock"`
+}
+
+type PromiseInput struct {
+	Mode        models.PromiseMode `json:"mode"`
+	PresaleDays *int64             `json:"presaleDays,omitempty"`
+	SpotStock   *int64             `json:"spotStock,omitempty"`
+}
+
 type Query struct {
+}
+
+type RegionFeeRuleInput struct {
+	// GB/T 2260 codes; a province covers everything under it.
+	RegionCodes []string      `json:"regionCodes"`
+	Rule        *FeeRuleInput `json:"rule"`
 }
 
 // Today's use of the shop's reveal quota.
@@ -136,13 +253,56 @@ type RevokeAPITokenPayload struct {
 	UserErrors []*models.Error  `json:"userErrors"`
 }
 
+type ShippingTemplateInput struct {
+	// Unique in the shop, 1-50 characters.
+	Name                            string                   `json:"name"`
+	ShipFromRegionCode              string                   `json:"shipFromRegionCode"`
+	Pricing                         models.PricingMode       `json:"pricing"`
+	DefaultRule                     *FeeRuleInput            `json:"defaultRule"`
+	RegionRules                     []*RegionFeeRuleInput    `json:"regionRules,omitempty"`
+	FreeShippingRules               []*FreeShippingRuleInput `json:"freeShippingRules,omitempty"`
+	FreeShippingExcludedRegionCodes []string                 `json:"freeShippingExcludedRegionCodes,omitempty"`
+	NonDeliveryRegionCodes          []string                 `json:"nonDeliveryRegionCodes,omitempty"`
+}
+
+type ShippingTemplatePayload struct {
+	ShippingTemplate *models.ShippingTemplate `json:"shippingTemplate,omitempty"`
+	UserErrors       []*models.Error          `json:"userErrors"`
+}
+
+// A shop's standing, which decides tiered-shipping eligibility.
+type ShopStanding struct {
+	Shop *models.Shop `json:"shop"`
+	// 店铺分, 0-5.
+	Score float64 `json:"score"`
+	// 现货订单占比, 0-1.
+	SpotOrderShare float64 `json:"spotOrderShare"`
+}
+
+type ShopStandingPayload struct {
+	ShopStanding *ShopStanding   `json:"shopStanding,omitempty"`
+	UserErrors   []*models.Error `json:"userErrors"`
+}
+
 type StaffMemberPayload struct {
 	StaffMember *models.User    `json:"staffMember,omitempty"`
 	UserErrors  []*models.Error `json:"userErrors"`
 }
 
 type UpdatePlatformSettingsInput struct {
-	RevealDailyQuota *int64 `json:"revealDailyQuota,omitempty"`
+	RevealDailyQuota   *int64   `json:"revealDailyQuota,omitempty"`
+	TieredMinShopScore *float64 `json:"tieredMinShopScore,omitempty"`
+	TieredMinSpotShare *float64 `json:"tieredMinSpotShare,omitempty"`
+}
+
+type UpdateProductInput struct {
+	Title              *string       `json:"title,omitempty"`
+	Sku                *string       `json:"sku,omitempty"`
+	Price              *int64        `json:"price,omitempty"`
+	WeightGrams        *int64        `json:"weightGrams,omitempty"`
+	Stock              *int64        `json:"stock,omitempty"`
+	ShippingTemplateID *string       `json:"shippingTemplateId,omitempty"`
+	Promise            *PromiseInput `json:"promise,omitempty"`
 }
 
 type UpdateStaffMemberInput struct {
