@@ -69,6 +69,15 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 		productID = "gid://fahuo/Product/" + productID
 		db.Raw("SELECT id FROM shops WHERE name = '鲜果时光旗舰店'").Scan(&shopID)
 		shopID = "gid://fahuo/Shop/" + shopID
+		var pendingNumber, shippedNumber, buyerOrder, packageID string
+		db.Raw("SELECT number FROM orders WHERE shop_id = ? AND status = 'PENDING_SHIPMENT' ORDER BY id LIMIT 1", shopID[len("gid://fahuo/Shop/"):]).Scan(&pendingNumber)
+		db.Raw("SELECT number FROM orders WHERE shop_id = ? AND status = 'SHIPPED' ORDER BY id LIMIT 1", shopID[len("gid://fahuo/Shop/"):]).Scan(&shippedNumber)
+		db.Raw("SELECT id FROM orders WHERE buyer_id = (SELECT id FROM users WHERE email = ?) AND status = 'PENDING_SHIPMENT' ORDER BY id LIMIT 1", buyer).Scan(&buyerOrder)
+		buyerOrder = "gid://fahuo/Order/" + buyerOrder
+		db.Raw("SELECT id FROM packages WHERE shop_id = ? ORDER BY id LIMIT 1", shopID[len("gid://fahuo/Shop/"):]).Scan(&packageID)
+		packageID = "gid://fahuo/Package/" + packageID
+		var scanNumber string
+		db.Raw("SELECT tracking_number FROM waybills WHERE carrier_code = 'SF' ORDER BY tracking_number LIMIT 1").Scan(&scanNumber)
 		template := func(n int64) map[string]any {
 			return map[string]any{"id": templateID, "in": map[string]any{
 				"name": fmt.Sprintf("模板%d", n), "shipFromRegionCode": "440305", "pricing": "BY_PIECE",
@@ -100,6 +109,22 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 				func(int64) map[string]any { return map[string]any{"p": productID} }},
 			{fulfillment.OpUpdateShopStanding, `mutation($s: ID!) { updateShopStanding(shopId: $s, score: 4.8, spotOrderShare: 0.92) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"s": shopID} }},
+			{fulfillment.OpShipOrder, `mutation($n: String, $t: String!) { shipOrder(input: { orderNumber: $n, packages: [{ carrier: "SF", trackingNumber: $t }] }) { userErrors { code } } }`,
+				func(n int64) map[string]any { return map[string]any{"n": pendingNumber, "t": sfNumber(int(n))} }},
+			{fulfillment.OpAppendPackages, `mutation($n: String, $t: String!) { appendPackages(input: { orderNumber: $n, packages: [{ carrier: "YTO", trackingNumber: $t }] }) { userErrors { code } } }`,
+				func(n int64) map[string]any { return map[string]any{"n": shippedNumber, "t": ytoNumber(int(n))} }},
+			{fulfillment.OpBatchShipOrders, `mutation($n: String!, $t: String!) { batchShipOrders(input: { rows: [{ orderNumber: $n, carrier: "SF", trackingNumber: $t }] }) { total userErrors { code } } }`,
+				func(n int64) map[string]any { return map[string]any{"n": pendingNumber, "t": sfNumber(int(n))} }},
+			{fulfillment.OpBatchAppendPackages, `mutation($n: String!, $t: String!) { batchAppendPackages(input: { rows: [{ orderNumber: $n, carrier: "YTO", trackingNumber: $t }] }) { total userErrors { code } } }`,
+				func(n int64) map[string]any { return map[string]any{"n": shippedNumber, "t": ytoNumber(int(n))} }},
+			{fulfillment.OpRequestRefund, `mutation($id: ID!) { requestRefund(orderId: $id, reason: "不要了") { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
+			{fulfillment.OpApproveRefund, `mutation($id: ID!) { approveRefund(orderId: $id) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
+			{fulfillment.OpMarkIntercepted, `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": packageID} }},
+			{fulfillment.OpRecordTrackingEvents, `mutation($t: String!, $at: Time!) { recordTrackingEvents(events: [{ carrier: "SF", trackingNumber: $t, status: IN_TRANSIT, at: $at }]) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"t": scanNumber, "at": a.Clock.Now()} }},
 			{fulfillment.OpReadOrders, `{ orders(first: 1) { nodes { number } } }`, nil},
 			{fulfillment.OpReadShopSetup, `{ shippingTemplates { id } products { id } nonDeliveryRegions { code } }`, nil},
 			{fulfillment.OpReadAPITokens, `{ apiTokens { id } }`, nil},

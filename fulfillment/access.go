@@ -27,6 +27,14 @@ const (
 	OpCreateProduct          Operation = "createProduct"
 	OpUpdateProduct          Operation = "updateProduct"
 	OpPlaceOrder             Operation = "placeOrder"
+	OpShipOrder              Operation = "shipOrder"
+	OpAppendPackages         Operation = "appendPackages"
+	OpBatchShipOrders        Operation = "batchShipOrders"
+	OpBatchAppendPackages    Operation = "batchAppendPackages"
+	OpRequestRefund          Operation = "requestRefund"
+	OpApproveRefund          Operation = "approveRefund"
+	OpMarkIntercepted        Operation = "markPackageIntercepted"
+	OpRecordTrackingEvents   Operation = "recordTrackingEvents"
 
 	OpReadOrders           Operation = "orders.read"
 	OpReadAPITokens        Operation = "apiTokens.read"
@@ -62,6 +70,14 @@ var permissions = map[Operation][]models.Role{
 	OpCreateProduct:          {models.RoleOwner, models.RoleOperations},
 	OpUpdateProduct:          {models.RoleOwner, models.RoleOperations},
 	OpPlaceOrder:             {models.RoleBuyer},
+	OpShipOrder:              {models.RoleOwner, models.RoleShipper},
+	OpAppendPackages:         {models.RoleOwner, models.RoleShipper},
+	OpBatchShipOrders:        {models.RoleOwner, models.RoleShipper},
+	OpBatchAppendPackages:    {models.RoleOwner, models.RoleShipper},
+	OpRequestRefund:          {models.RoleBuyer},
+	OpApproveRefund:          {models.RoleOwner, models.RoleService},
+	OpMarkIntercepted:        {models.RoleOwner, models.RoleShipper, models.RoleService},
+	OpRecordTrackingEvents:   {models.RolePlatform},
 
 	OpReadOrders:           everyone,
 	OpReadAPITokens:        {models.RoleOwner},

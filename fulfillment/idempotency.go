@@ -40,8 +40,15 @@ func validIdempotencyKey(key string) error {
 // commits, and then sees its answer. When the first request failed, its
 // claim was rolled back with it, so the retry runs afresh.
 func claimIdempotencyKey(tx *gorm.DB, a Actor, op Operation, key string, shopID int64, now time.Time) (int64, bool, error) {
+	id, _, seen, err := claimIdempotencyKeyResponse(tx, a, op, key, shopID, now)
+	return id, seen, err
+}
+
+// claimIdempotencyKeyResponse is claimIdempotencyKey for requests whose
+// answer is kept whole (batches): it returns the first answer too.
+func claimIdempotencyKeyResponse(tx *gorm.DB, a Actor, op Operation, key string, shopID int64, now time.Time) (int64, string, bool, error) {
 	if key == "" {
-		return 0, false, nil
+		return 0, "", false, nil
 	}
 	ak := actorKey(a)
 	var shop *int64
@@ -51,28 +58,33 @@ func claimIdempotencyKey(tx *gorm.DB, a Actor, op Operation, key string, shopID 
 	res := tx.Exec(`INSERT INTO idempotency_keys (shop_id, actor, operation, idempotency_key, object_id, created_at)
 		VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (actor, operation, idempotency_key) DO NOTHING`, shop, ak, string(op), key, now)
 	if res.Error != nil {
-		return 0, false, res.Error
+		return 0, "", false, res.Error
 	}
 	if res.RowsAffected == 1 {
-		return 0, false, nil
+		return 0, "", false, nil
 	}
 	var row struct {
 		ObjectID  int64
+		Response  *string
 		CreatedAt time.Time
 	}
-	if err := tx.Raw(`SELECT object_id, created_at FROM idempotency_keys WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
+	if err := tx.Raw(`SELECT object_id, response, created_at FROM idempotency_keys WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
 		ak, string(op), key).Scan(&row).Error; err != nil {
-		return 0, false, err
+		return 0, "", false, err
 	}
 	if now.Sub(row.CreatedAt) > IdempotencyTTL {
 		// Expired but not yet purged: the key starts over.
-		if err := tx.Exec(`UPDATE idempotency_keys SET object_id = 0, created_at = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
+		if err := tx.Exec(`UPDATE idempotency_keys SET object_id = 0, response = NULL, created_at = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
 			now, ak, string(op), key).Error; err != nil {
-			return 0, false, err
+			return 0, "", false, err
 		}
-		return 0, false, nil
+		return 0, "", false, nil
 	}
-	return row.ObjectID, true, nil
+	resp := ""
+	if row.Response != nil {
+		resp = *row.Response
+	}
+	return row.ObjectID, resp, true, nil
 }
 
 // settleIdempotencyKey records the object the request made under its key.
@@ -82,6 +94,15 @@ func settleIdempotencyKey(tx *gorm.DB, a Actor, op Operation, key string, object
 	}
 	return tx.Exec(`UPDATE idempotency_keys SET object_id = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
 		objectID, actorKey(a), string(op), key).Error
+}
+
+// settleIdempotencyResponse records a request's whole answer under its key.
+func settleIdempotencyResponse(tx *gorm.DB, a Actor, op Operation, key, response string) error {
+	if key == "" {
+		return nil
+	}
+	return tx.Exec(`UPDATE idempotency_keys SET response = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
+		response, actorKey(a), string(op), key).Error
 }
 
 // purgeIdempotencyKeys deletes keys past their time.

@@ -208,7 +208,7 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 		}{{shopA, productsA, ordersA}, {shopB, productsB, ordersB}} {
 			for _, d := range set.orders {
 				seq++
-				if err := seedOrder(tx, now, seq, set.shop, set.products, users[d.buyer], d); err != nil {
+				if err := s.seedOrder(tx, now, seq, set.shop, set.products, users[d.buyer], d); err != nil {
 					return err
 				}
 			}
@@ -221,7 +221,7 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 // seedOrder writes one demo order as it would stand after being placed,
 // shipped and delivered: the rows, not the rule checks, which the demo's
 // fixed data meets by construction.
-func seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products []models.Product, buyer *models.User, d demoOrder) error {
+func (s *Service) seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products []models.Product, buyer *models.User, d demoOrder) error {
 	paid := now.Add(-d.paidAgo)
 	o := models.Order{
 		ShopID: shop.ID, Number: fmt.Sprintf("%s%06d", paid.Format("060102"), 100000+seq*7919%900000),
@@ -281,6 +281,11 @@ func seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products [
 			pkg.Status, pkg.DeliveredAt = models.PackageDelivered, o.DeliveredAt
 		}
 		if err := tx.Create(&pkg).Error; err != nil {
+			return err
+		}
+		w := models.Waybill{CarrierCode: pkg.CarrierCode, TrackingNumber: pkg.TrackingNumber, ShopID: shop.ID, OrderID: o.ID,
+			BuyerID: o.BuyerID, AddressKey: s.addressKey(o), CreatedAt: pkg.CreatedAt}
+		if err := tx.Create(&w).Error; err != nil {
 			return err
 		}
 		for idx, qty := range dp.lines {

@@ -137,3 +137,39 @@ func orderFilter(in *model.OrderFilter) (fulfillment.OrderFilter, error) {
 	}
 	return f, nil
 }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func orderRef(id, number *string) (fulfillment.OrderRef, error) {
+	var ref fulfillment.OrderRef
+	if id != nil {
+		n, err := parseID("Order", *id, "orderId")
+		if err != nil {
+			return ref, err
+		}
+		ref.ID = n
+	}
+	ref.Number = deref(number)
+	return ref, nil
+}
+
+func packageInputs(in []*model.PackageInput) ([]fulfillment.PackageInput, error) {
+	out := make([]fulfillment.PackageInput, len(in))
+	for i, p := range in {
+		out[i] = fulfillment.PackageInput{Carrier: p.Carrier, TrackingNumber: p.TrackingNumber}
+		for j, l := range p.Lines {
+			id, err := parseID("OrderLine", l.OrderLineID, "packages", fmt.Sprint(i), "lines", fmt.Sprint(j), "orderLineId")
+			if err != nil {
+				return nil, err
+			}
+			out[i].Lines = append(out[i].Lines, fulfillment.LineQuantity{OrderLineID: id, Quantity: l.Quantity})
+		}
+	}
+	return out, nil
+}

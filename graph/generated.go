@@ -68,6 +68,12 @@ type ComplexityRoot struct {
 		TokenPrefix func(childComplexity int) int
 	}
 
+	AppendPackagesPayload struct {
+		Order      func(childComplexity int) int
+		Packages   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action    func(childComplexity int) int
 		ActorID   func(childComplexity int) int
@@ -91,6 +97,23 @@ type ComplexityRoot struct {
 	AuditEntryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BatchPayload struct {
+		Failed     func(childComplexity int) int
+		Rows       func(childComplexity int) int
+		Succeeded  func(childComplexity int) int
+		Total      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	BatchRowResult struct {
+		Index       func(childComplexity int) int
+		Line        func(childComplexity int) int
+		Ok          func(childComplexity int) int
+		OrderNumber func(childComplexity int) int
+		Package     func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	Buyer struct {
@@ -160,6 +183,10 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AppendPackages         func(childComplexity int, input model.AppendPackagesInput) int
+		ApproveRefund          func(childComplexity int, orderID string) int
+		BatchAppendPackages    func(childComplexity int, input model.BatchInput) int
+		BatchShipOrders        func(childComplexity int, input model.BatchInput) int
 		CreateAPIToken         func(childComplexity int, input model.CreateAPITokenInput) int
 		CreateProduct          func(childComplexity int, input model.CreateProductInput) int
 		CreateShippingTemplate func(childComplexity int, input model.ShippingTemplateInput) int
@@ -167,9 +194,13 @@ type ComplexityRoot struct {
 		DeleteShippingTemplate func(childComplexity int, id string) int
 		Login                  func(childComplexity int, email string, password string) int
 		Logout                 func(childComplexity int) int
+		MarkPackageIntercepted func(childComplexity int, packageID string) int
 		PlaceOrder             func(childComplexity int, input model.PlaceOrderInput) int
+		RecordTrackingEvents   func(childComplexity int, events []*model.TrackingEventInput) int
+		RequestRefund          func(childComplexity int, orderID string, reason string) int
 		RevealRecipient        func(childComplexity int, orderID string, fields []fulfillment.RecipientField) int
 		RevokeAPIToken         func(childComplexity int, id string) int
+		ShipOrder              func(childComplexity int, input model.ShipOrderInput) int
 		UpdatePlatformSettings func(childComplexity int, input model.UpdatePlatformSettingsInput) int
 		UpdateProduct          func(childComplexity int, id string, input model.UpdateProductInput) int
 		UpdateShippingTemplate func(childComplexity int, id string, input model.ShippingTemplateInput) int
@@ -184,6 +215,7 @@ type ComplexityRoot struct {
 		DeliveredAt    func(childComplexity int) int
 		FirstShippedAt func(childComplexity int) int
 		Freight        func(childComplexity int) int
+		History        func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Lines          func(childComplexity int) int
 		Number         func(childComplexity int) int
@@ -191,6 +223,8 @@ type ComplexityRoot struct {
 		PaidAt         func(childComplexity int) int
 		PromisedShipBy func(childComplexity int) int
 		Recipient      func(childComplexity int) int
+		RefundReason   func(childComplexity int) int
+		RefundStatus   func(childComplexity int) int
 		ShippedAt      func(childComplexity int) int
 		Shop           func(childComplexity int) int
 		Status         func(childComplexity int) int
@@ -209,6 +243,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrderEvent struct {
+		Action    func(childComplexity int) int
+		ActorName func(childComplexity int) int
+		At        func(childComplexity int) int
+		Detail    func(childComplexity int) int
+	}
+
 	OrderLine struct {
 		ID        func(childComplexity int) int
 		LineNo    func(childComplexity int) int
@@ -221,21 +262,29 @@ type ComplexityRoot struct {
 	}
 
 	Package struct {
-		AppendSeq      func(childComplexity int) int
-		Carrier        func(childComplexity int) int
-		DeliveredAt    func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Kind           func(childComplexity int) int
-		Lines          func(childComplexity int) int
-		ShippedAt      func(childComplexity int) int
-		Status         func(childComplexity int) int
-		TrackingNumber func(childComplexity int) int
-		TrackingURL    func(childComplexity int) int
+		AppendSeq       func(childComplexity int) int
+		Carrier         func(childComplexity int) int
+		DeliveredAt     func(childComplexity int) int
+		Events          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InterceptStatus func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Lines           func(childComplexity int) int
+		PickedUpAt      func(childComplexity int) int
+		ShippedAt       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		TrackingNumber  func(childComplexity int) int
+		TrackingURL     func(childComplexity int) int
 	}
 
 	PackageLine struct {
 		OrderLine func(childComplexity int) int
 		Quantity  func(childComplexity int) int
+	}
+
+	PackagePayload struct {
+		Package    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -293,6 +342,7 @@ type ComplexityRoot struct {
 		NonDeliveryRegions func(childComplexity int) int
 		Order              func(childComplexity int, id *string, number *string) int
 		Orders             func(childComplexity int, first *int64, after *string, filter *model.OrderFilter) int
+		Package            func(childComplexity int, id string) int
 		PlatformSettings   func(childComplexity int) int
 		Product            func(childComplexity int, id string) int
 		Products           func(childComplexity int) int
@@ -312,6 +362,16 @@ type ComplexityRoot struct {
 		Phone         func(childComplexity int) int
 		RegionCode    func(childComplexity int) int
 		RegionName    func(childComplexity int) int
+	}
+
+	RecordTrackingEventsPayload struct {
+		Results    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RefundPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Region struct {
@@ -340,6 +400,12 @@ type ComplexityRoot struct {
 
 	RevokeApiTokenPayload struct {
 		APIToken   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ShipOrderPayload struct {
+		Order      func(childComplexity int) int
+		Packages   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -391,6 +457,19 @@ type ComplexityRoot struct {
 	StaffMemberPayload struct {
 		StaffMember func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	TrackingEvent struct {
+		Description func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		Place       func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	TrackingEventResult struct {
+		Index      func(childComplexity int) int
+		Recorded   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	User struct {
@@ -451,6 +530,14 @@ type MutationResolver interface {
 	UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
 	UpdateShopStanding(ctx context.Context, shopID string, score float64, spotOrderShare float64) (*model.ShopStandingPayload, error)
+	ShipOrder(ctx context.Context, input model.ShipOrderInput) (*model.ShipOrderPayload, error)
+	AppendPackages(ctx context.Context, input model.AppendPackagesInput) (*model.AppendPackagesPayload, error)
+	BatchShipOrders(ctx context.Context, input model.BatchInput) (*model.BatchPayload, error)
+	BatchAppendPackages(ctx context.Context, input model.BatchInput) (*model.BatchPayload, error)
+	RequestRefund(ctx context.Context, orderID string, reason string) (*model.RefundPayload, error)
+	ApproveRefund(ctx context.Context, orderID string) (*model.RefundPayload, error)
+	MarkPackageIntercepted(ctx context.Context, packageID string) (*model.PackagePayload, error)
+	RecordTrackingEvents(ctx context.Context, events []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 	CreateStaffMember(ctx context.Context, input model.CreateStaffMemberInput) (*model.StaffMemberPayload, error)
 	UpdateStaffMember(ctx context.Context, id string, input model.UpdateStaffMemberInput) (*model.StaffMemberPayload, error)
 	RevealRecipient(ctx context.Context, orderID string, fields []fulfillment.RecipientField) (*model.RevealRecipientPayload, error)
@@ -466,6 +553,8 @@ type OrderResolver interface {
 	Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error)
 	Freight(ctx context.Context, obj *models.Order) (*model.Money, error)
 	Total(ctx context.Context, obj *models.Order) (*model.Money, error)
+
+	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
 }
 type OrderLineResolver interface {
 	ID(ctx context.Context, obj *models.OrderLine) (string, error)
@@ -483,6 +572,8 @@ type PackageResolver interface {
 	TrackingURL(ctx context.Context, obj *models.Package) (string, error)
 
 	Lines(ctx context.Context, obj *models.Package) ([]*models.PackageLine, error)
+
+	Events(ctx context.Context, obj *models.Package) ([]*models.TrackingEvent, error)
 }
 type PackageLineResolver interface {
 	OrderLine(ctx context.Context, obj *models.PackageLine) (*models.OrderLine, error)
@@ -513,6 +604,7 @@ type QueryResolver interface {
 	Regions(ctx context.Context, parentCode *string) ([]*regions.Region, error)
 	Region(ctx context.Context, code string) (*regions.Region, error)
 	Carriers(ctx context.Context) ([]*carriers.Carrier, error)
+	Package(ctx context.Context, id string) (*models.Package, error)
 	StaffMembers(ctx context.Context) ([]*models.User, error)
 	AuditLog(ctx context.Context, filter *model.AuditLogFilter, first *int64, after *string) (*model.AuditEntryConnection, error)
 	PlatformSettings(ctx context.Context) (*models.PlatformSettings, error)
@@ -615,6 +707,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiToken.TokenPrefix(childComplexity), true
 
+	case "AppendPackagesPayload.order":
+		if e.ComplexityRoot.AppendPackagesPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppendPackagesPayload.Order(childComplexity), true
+	case "AppendPackagesPayload.packages":
+		if e.ComplexityRoot.AppendPackagesPayload.Packages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppendPackagesPayload.Packages(childComplexity), true
+	case "AppendPackagesPayload.userErrors":
+		if e.ComplexityRoot.AppendPackagesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppendPackagesPayload.UserErrors(childComplexity), true
+
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
 			break
@@ -713,6 +824,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "BatchPayload.failed":
+		if e.ComplexityRoot.BatchPayload.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchPayload.Failed(childComplexity), true
+	case "BatchPayload.rows":
+		if e.ComplexityRoot.BatchPayload.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchPayload.Rows(childComplexity), true
+	case "BatchPayload.succeeded":
+		if e.ComplexityRoot.BatchPayload.Succeeded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchPayload.Succeeded(childComplexity), true
+	case "BatchPayload.total":
+		if e.ComplexityRoot.BatchPayload.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchPayload.Total(childComplexity), true
+	case "BatchPayload.userErrors":
+		if e.ComplexityRoot.BatchPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchPayload.UserErrors(childComplexity), true
+
+	case "BatchRowResult.index":
+		if e.ComplexityRoot.BatchRowResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.Index(childComplexity), true
+	case "BatchRowResult.line":
+		if e.ComplexityRoot.BatchRowResult.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.Line(childComplexity), true
+	case "BatchRowResult.ok":
+		if e.ComplexityRoot.BatchRowResult.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.Ok(childComplexity), true
+	case "BatchRowResult.orderNumber":
+		if e.ComplexityRoot.BatchRowResult.OrderNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.OrderNumber(childComplexity), true
+	case "BatchRowResult.package":
+		if e.ComplexityRoot.BatchRowResult.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.Package(childComplexity), true
+	case "BatchRowResult.userErrors":
+		if e.ComplexityRoot.BatchRowResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchRowResult.UserErrors(childComplexity), true
 
 	case "Buyer.id":
 		if e.ComplexityRoot.Buyer.ID == nil {
@@ -923,6 +1102,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Mutation.appendPackages":
+		if e.ComplexityRoot.Mutation.AppendPackages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_appendPackages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AppendPackages(childComplexity, args["input"].(model.AppendPackagesInput)), true
+	case "Mutation.approveRefund":
+		if e.ComplexityRoot.Mutation.ApproveRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveRefund(childComplexity, args["orderId"].(string)), true
+	case "Mutation.batchAppendPackages":
+		if e.ComplexityRoot.Mutation.BatchAppendPackages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_batchAppendPackages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BatchAppendPackages(childComplexity, args["input"].(model.BatchInput)), true
+	case "Mutation.batchShipOrders":
+		if e.ComplexityRoot.Mutation.BatchShipOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_batchShipOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BatchShipOrders(childComplexity, args["input"].(model.BatchInput)), true
 	case "Mutation.createApiToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -995,6 +1218,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.markPackageIntercepted":
+		if e.ComplexityRoot.Mutation.MarkPackageIntercepted == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markPackageIntercepted_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkPackageIntercepted(childComplexity, args["packageId"].(string)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -1006,6 +1240,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.recordTrackingEvents":
+		if e.ComplexityRoot.Mutation.RecordTrackingEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordTrackingEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordTrackingEvents(childComplexity, args["events"].([]*model.TrackingEventInput)), true
+	case "Mutation.requestRefund":
+		if e.ComplexityRoot.Mutation.RequestRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestRefund(childComplexity, args["orderId"].(string), args["reason"].(string)), true
 	case "Mutation.revealRecipient":
 		if e.ComplexityRoot.Mutation.RevealRecipient == nil {
 			break
@@ -1028,6 +1284,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.shipOrder":
+		if e.ComplexityRoot.Mutation.ShipOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shipOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShipOrder(childComplexity, args["input"].(model.ShipOrderInput)), true
 	case "Mutation.updatePlatformSettings":
 		if e.ComplexityRoot.Mutation.UpdatePlatformSettings == nil {
 			break
@@ -1120,6 +1387,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Freight(childComplexity), true
+	case "Order.history":
+		if e.ComplexityRoot.Order.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.History(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -1162,6 +1435,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Recipient(childComplexity), true
+	case "Order.refundReason":
+		if e.ComplexityRoot.Order.RefundReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.RefundReason(childComplexity), true
+	case "Order.refundStatus":
+		if e.ComplexityRoot.Order.RefundStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.RefundStatus(childComplexity), true
 	case "Order.shippedAt":
 		if e.ComplexityRoot.Order.ShippedAt == nil {
 			break
@@ -1224,6 +1509,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderEvent.action":
+		if e.ComplexityRoot.OrderEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.Action(childComplexity), true
+	case "OrderEvent.actorName":
+		if e.ComplexityRoot.OrderEvent.ActorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.ActorName(childComplexity), true
+	case "OrderEvent.at":
+		if e.ComplexityRoot.OrderEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.At(childComplexity), true
+	case "OrderEvent.detail":
+		if e.ComplexityRoot.OrderEvent.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.Detail(childComplexity), true
 
 	case "OrderLine.id":
 		if e.ComplexityRoot.OrderLine.ID == nil {
@@ -1292,12 +1602,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Package.DeliveredAt(childComplexity), true
+	case "Package.events":
+		if e.ComplexityRoot.Package.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Package.Events(childComplexity), true
 	case "Package.id":
 		if e.ComplexityRoot.Package.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Package.ID(childComplexity), true
+	case "Package.interceptStatus":
+		if e.ComplexityRoot.Package.InterceptStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Package.InterceptStatus(childComplexity), true
 	case "Package.kind":
 		if e.ComplexityRoot.Package.Kind == nil {
 			break
@@ -1310,6 +1632,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Package.Lines(childComplexity), true
+	case "Package.pickedUpAt":
+		if e.ComplexityRoot.Package.PickedUpAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Package.PickedUpAt(childComplexity), true
 	case "Package.shippedAt":
 		if e.ComplexityRoot.Package.ShippedAt == nil {
 			break
@@ -1347,6 +1675,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PackageLine.Quantity(childComplexity), true
+
+	case "PackagePayload.package":
+		if e.ComplexityRoot.PackagePayload.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackagePayload.Package(childComplexity), true
+	case "PackagePayload.userErrors":
+		if e.ComplexityRoot.PackagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PackagePayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1574,6 +1915,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int64), args["after"].(*string), args["filter"].(*model.OrderFilter)), true
+	case "Query.package":
+		if e.ComplexityRoot.Query.Package == nil {
+			break
+		}
+
+		args, err := ec.field_Query_package_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Package(childComplexity, args["id"].(string)), true
 	case "Query.platformSettings":
 		if e.ComplexityRoot.Query.PlatformSettings == nil {
 			break
@@ -1692,6 +2044,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Recipient.RegionName(childComplexity), true
 
+	case "RecordTrackingEventsPayload.results":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.Results(childComplexity), true
+	case "RecordTrackingEventsPayload.userErrors":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.UserErrors(childComplexity), true
+
+	case "RefundPayload.order":
+		if e.ComplexityRoot.RefundPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundPayload.Order(childComplexity), true
+	case "RefundPayload.userErrors":
+		if e.ComplexityRoot.RefundPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundPayload.UserErrors(childComplexity), true
+
 	case "Region.children":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
@@ -1780,6 +2158,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
+
+	case "ShipOrderPayload.order":
+		if e.ComplexityRoot.ShipOrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipOrderPayload.Order(childComplexity), true
+	case "ShipOrderPayload.packages":
+		if e.ComplexityRoot.ShipOrderPayload.Packages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipOrderPayload.Packages(childComplexity), true
+	case "ShipOrderPayload.userErrors":
+		if e.ComplexityRoot.ShipOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipOrderPayload.UserErrors(childComplexity), true
 
 	case "ShippingTemplate.createdAt":
 		if e.ComplexityRoot.ShippingTemplate.CreatedAt == nil {
@@ -1962,6 +2359,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffMemberPayload.UserErrors(childComplexity), true
 
+	case "TrackingEvent.description":
+		if e.ComplexityRoot.TrackingEvent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Description(childComplexity), true
+	case "TrackingEvent.at":
+		if e.ComplexityRoot.TrackingEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.OccurredAt(childComplexity), true
+	case "TrackingEvent.place":
+		if e.ComplexityRoot.TrackingEvent.Place == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Place(childComplexity), true
+	case "TrackingEvent.status":
+		if e.ComplexityRoot.TrackingEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Status(childComplexity), true
+
+	case "TrackingEventResult.index":
+		if e.ComplexityRoot.TrackingEventResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventResult.Index(childComplexity), true
+	case "TrackingEventResult.recorded":
+		if e.ComplexityRoot.TrackingEventResult.Recorded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventResult.Recorded(childComplexity), true
+	case "TrackingEventResult.userErrors":
+		if e.ComplexityRoot.TrackingEventResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventResult.UserErrors(childComplexity), true
+
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
 			break
@@ -2047,7 +2488,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("AppendPackageInput", ec.unmarshalInputAppendPackageInput),
+			graphql.NewInputUnmarshaler("AppendPackagesInput", ec.unmarshalInputAppendPackagesInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
+			graphql.NewInputUnmarshaler("BatchInput", ec.unmarshalInputBatchInput),
+			graphql.NewInputUnmarshaler("BatchRowInput", ec.unmarshalInputBatchRowInput),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateStaffMemberInput", ec.unmarshalInputCreateStaffMemberInput),
@@ -2056,10 +2501,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FreightQuoteInput", ec.unmarshalInputFreightQuoteInput),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("OrderItemInput", ec.unmarshalInputOrderItemInput),
+			graphql.NewInputUnmarshaler("PackageInput", ec.unmarshalInputPackageInput),
+			graphql.NewInputUnmarshaler("PackageLineInput", ec.unmarshalInputPackageLineInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("PromiseInput", ec.unmarshalInputPromiseInput),
 			graphql.NewInputUnmarshaler("RegionFeeRuleInput", ec.unmarshalInputRegionFeeRuleInput),
+			graphql.NewInputUnmarshaler("ShipOrderInput", ec.unmarshalInputShipOrderInput),
 			graphql.NewInputUnmarshaler("ShippingTemplateInput", ec.unmarshalInputShippingTemplateInput),
+			graphql.NewInputUnmarshaler("TrackingEventInput", ec.unmarshalInputTrackingEventInput),
 			graphql.NewInputUnmarshaler("UpdatePlatformSettingsInput", ec.unmarshalInputUpdatePlatformSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 			graphql.NewInputUnmarshaler("UpdateStaffMemberInput", ec.unmarshalInputUpdateStaffMemberInput),
@@ -2138,7 +2587,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/account.graphqls" "schema/catalog.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/schema.graphqls" "schema/staff.graphqls"
+//go:embed "schema/account.graphqls" "schema/catalog.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/schema.graphqls" "schema/shipping.graphqls" "schema/staff.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2155,6 +2604,7 @@ var sources = []*ast.Source{
 	{Name: "schema/orders.graphqls", Input: sourceData("schema/orders.graphqls"), BuiltIn: false},
 	{Name: "schema/reference.graphqls", Input: sourceData("schema/reference.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/shipping.graphqls", Input: sourceData("schema/shipping.graphqls"), BuiltIn: false},
 	{Name: "schema/staff.graphqls", Input: sourceData("schema/staff.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2181,6 +2631,18 @@ func (ec *executionContext) childFields_ApiToken(ctx context.Context, field grap
 		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
+}
+
+func (ec *executionContext) childFields_AppendPackagesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_AppendPackagesPayload_order(ctx, field)
+	case "packages":
+		return ec.fieldContext_AppendPackagesPayload_packages(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AppendPackagesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppendPackagesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2231,6 +2693,40 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BatchPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rows":
+		return ec.fieldContext_BatchPayload_rows(ctx, field)
+	case "total":
+		return ec.fieldContext_BatchPayload_total(ctx, field)
+	case "succeeded":
+		return ec.fieldContext_BatchPayload_succeeded(ctx, field)
+	case "failed":
+		return ec.fieldContext_BatchPayload_failed(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BatchPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BatchPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BatchRowResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BatchRowResult_index(ctx, field)
+	case "line":
+		return ec.fieldContext_BatchRowResult_line(ctx, field)
+	case "orderNumber":
+		return ec.fieldContext_BatchRowResult_orderNumber(ctx, field)
+	case "ok":
+		return ec.fieldContext_BatchRowResult_ok(ctx, field)
+	case "package":
+		return ec.fieldContext_BatchRowResult_package(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BatchRowResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BatchRowResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Buyer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2401,6 +2897,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_deliveredAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Order_closedAt(ctx, field)
+	case "refundStatus":
+		return ec.fieldContext_Order_refundStatus(ctx, field)
+	case "refundReason":
+		return ec.fieldContext_Order_refundReason(ctx, field)
+	case "history":
+		return ec.fieldContext_Order_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -2427,6 +2929,20 @@ func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field gra
 		return ec.fieldContext_OrderEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_OrderEvent_at(ctx, field)
+	case "actorName":
+		return ec.fieldContext_OrderEvent_actorName(ctx, field)
+	case "action":
+		return ec.fieldContext_OrderEvent_action(ctx, field)
+	case "detail":
+		return ec.fieldContext_OrderEvent_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2473,6 +2989,12 @@ func (ec *executionContext) childFields_Package(ctx context.Context, field graph
 		return ec.fieldContext_Package_deliveredAt(ctx, field)
 	case "lines":
 		return ec.fieldContext_Package_lines(ctx, field)
+	case "interceptStatus":
+		return ec.fieldContext_Package_interceptStatus(ctx, field)
+	case "pickedUpAt":
+		return ec.fieldContext_Package_pickedUpAt(ctx, field)
+	case "events":
+		return ec.fieldContext_Package_events(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Package", field.Name)
 }
@@ -2485,6 +3007,16 @@ func (ec *executionContext) childFields_PackageLine(ctx context.Context, field g
 		return ec.fieldContext_PackageLine_quantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PackageLine", field.Name)
+}
+
+func (ec *executionContext) childFields_PackagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "package":
+		return ec.fieldContext_PackagePayload_package(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PackagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PackagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2599,6 +3131,26 @@ func (ec *executionContext) childFields_Recipient(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Recipient", field.Name)
 }
 
+func (ec *executionContext) childFields_RecordTrackingEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_RecordTrackingEventsPayload_results(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RecordTrackingEventsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordTrackingEventsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RefundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_RefundPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RefundPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -2655,6 +3207,18 @@ func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Contex
 		return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ShipOrderPayload_order(ctx, field)
+	case "packages":
+		return ec.fieldContext_ShipOrderPayload_packages(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShipOrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipOrderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ShippingTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2755,6 +3319,32 @@ func (ec *executionContext) childFields_StaffMemberPayload(ctx context.Context, 
 		return ec.fieldContext_StaffMemberPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StaffMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TrackingEvent_status(ctx, field)
+	case "at":
+		return ec.fieldContext_TrackingEvent_at(ctx, field)
+	case "place":
+		return ec.fieldContext_TrackingEvent_place(ctx, field)
+	case "description":
+		return ec.fieldContext_TrackingEvent_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingEventResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_TrackingEventResult_index(ctx, field)
+	case "recorded":
+		return ec.fieldContext_TrackingEventResult_recorded(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TrackingEventResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingEventResult", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2915,6 +3505,62 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_appendPackages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AppendPackagesInput, error) {
+			return ec.unmarshalNAppendPackagesInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackagesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_batchAppendPackages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BatchInput, error) {
+			return ec.unmarshalNBatchInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_batchShipOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BatchInput, error) {
+			return ec.unmarshalNBatchInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3007,6 +3653,20 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markPackageIntercepted_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "packageId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["packageId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3018,6 +3678,42 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordTrackingEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "events",
+		func(ctx context.Context, v any) ([]*model.TrackingEventInput, error) {
+			return ec.unmarshalNTrackingEventInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["events"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -3054,6 +3750,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shipOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShipOrderInput, error) {
+			return ec.unmarshalNShipOrderInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShipOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3274,6 +3984,20 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_package_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3566,6 +4290,102 @@ func (ec *executionContext) _ApiToken_revokedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ApiToken_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppendPackagesPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.AppendPackagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppendPackagesPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppendPackagesPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppendPackagesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppendPackagesPayload_packages(ctx context.Context, field graphql.CollectedField, obj *model.AppendPackagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppendPackagesPayload_packages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Packages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Package) graphql.Marshaler {
+			return ec.marshalNPackage2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppendPackagesPayload_packages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppendPackagesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Package(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppendPackagesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AppendPackagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppendPackagesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppendPackagesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppendPackagesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *models.AuditEntry) (ret graphql.Marshaler) {
@@ -3976,6 +4796,295 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BatchPayload_rows(ctx context.Context, field graphql.CollectedField, obj *model.BatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchPayload_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BatchRowResult) graphql.Marshaler {
+			return ec.marshalNBatchRowResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchPayload_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BatchPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchRowResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BatchPayload_total(ctx context.Context, field graphql.CollectedField, obj *model.BatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchPayload_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchPayload_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchPayload_succeeded(ctx context.Context, field graphql.CollectedField, obj *model.BatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchPayload_succeeded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Succeeded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchPayload_succeeded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchPayload_failed(ctx context.Context, field graphql.CollectedField, obj *model.BatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchPayload_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchPayload_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BatchPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BatchPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BatchRowResult_index(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchRowResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchRowResult_line(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchRowResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchRowResult_orderNumber(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_orderNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_orderNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchRowResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _BatchRowResult_ok(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchRowResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BatchRowResult_package(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Package, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Package) graphql.Marshaler {
+			return ec.marshalOPackage2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BatchRowResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Package(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BatchRowResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BatchRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchRowResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchRowResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BatchRowResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5320,6 +6429,358 @@ func (ec *executionContext) fieldContext_Mutation_updateShopStanding(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shipOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShipOrder(ctx, fc.Args["input"].(model.ShipOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipOrderPayload) graphql.Marshaler {
+			return ec.marshalNShipOrderPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShipOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shipOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_appendPackages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_appendPackages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AppendPackages(ctx, fc.Args["input"].(model.AppendPackagesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppendPackagesPayload) graphql.Marshaler {
+			return ec.marshalNAppendPackagesPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackagesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_appendPackages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppendPackagesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_appendPackages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_batchShipOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_batchShipOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BatchShipOrders(ctx, fc.Args["input"].(model.BatchInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BatchPayload) graphql.Marshaler {
+			return ec.marshalNBatchPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_batchShipOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_batchShipOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_batchAppendPackages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_batchAppendPackages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BatchAppendPackages(ctx, fc.Args["input"].(model.BatchInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BatchPayload) graphql.Marshaler {
+			return ec.marshalNBatchPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_batchAppendPackages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_batchAppendPackages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestRefund(ctx, fc.Args["orderId"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+			return ec.marshalNRefundPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveRefund(ctx, fc.Args["orderId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+			return ec.marshalNRefundPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markPackageIntercepted(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markPackageIntercepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkPackageIntercepted(ctx, fc.Args["packageId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PackagePayload) graphql.Marshaler {
+			return ec.marshalNPackagePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markPackageIntercepted(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PackagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markPackageIntercepted_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordTrackingEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordTrackingEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordTrackingEvents(ctx, fc.Args["events"].([]*model.TrackingEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordTrackingEventsPayload) graphql.Marshaler {
+			return ec.marshalNRecordTrackingEventsPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRecordTrackingEventsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordTrackingEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordTrackingEventsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordTrackingEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createStaffMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5950,6 +7411,84 @@ func (ec *executionContext) fieldContext_Order_closedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Order_refundStatus(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.RefundStatus) graphql.Marshaler {
+			return ec.marshalNRefundStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRefundStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refundStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "RefundStatus")
+}
+
+func (ec *executionContext) _Order_refundReason(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refundReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _Order_history(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.OrderEvent) graphql.Marshaler {
+			return ec.marshalNOrderEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6122,6 +7661,98 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrderEvent_at(ctx context.Context, field graphql.CollectedField, obj *models.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderEvent_actorName(ctx context.Context, field graphql.CollectedField, obj *models.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEvent_actorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEvent_actorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderEvent_action(ctx context.Context, field graphql.CollectedField, obj *models.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderEvent_detail(ctx context.Context, field graphql.CollectedField, obj *models.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEvent_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEvent_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.CollectedField, obj *models.OrderLine) (ret graphql.Marshaler) {
@@ -6574,6 +8205,84 @@ func (ec *executionContext) fieldContext_Package_lines(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Package_interceptStatus(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Package_interceptStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InterceptStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.InterceptStatus) graphql.Marshaler {
+			return ec.marshalNInterceptStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐInterceptStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Package_interceptStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Package", field, false, false, "InterceptStatus")
+}
+
+func (ec *executionContext) _Package_pickedUpAt(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Package_pickedUpAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PickedUpAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Package_pickedUpAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Package", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Package_events(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Package_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Package().Events(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.TrackingEvent) graphql.Marshaler {
+			return ec.marshalNTrackingEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Package_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Package",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PackageLine_orderLine(ctx context.Context, field graphql.CollectedField, obj *models.PackageLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6627,6 +8336,70 @@ func (ec *executionContext) _PackageLine_quantity(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_PackageLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PackageLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PackagePayload_package(ctx context.Context, field graphql.CollectedField, obj *model.PackagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackagePayload_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Package, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Package) graphql.Marshaler {
+			return ec.marshalOPackage2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PackagePayload_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PackagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Package(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PackagePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PackagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PackagePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PackagePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PackagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -7785,6 +9558,50 @@ func (ec *executionContext) fieldContext_Query_carriers(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_package(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Package(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Package) graphql.Marshaler {
+			return ec.marshalOPackage2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_package(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Package(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_package_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_staffMembers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8162,6 +9979,134 @@ func (ec *executionContext) fieldContext_Recipient_masked(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Recipient", field, false, false, "RecipientField")
 }
 
+func (ec *executionContext) _RecordTrackingEventsPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrackingEventResult) graphql.Marshaler {
+			return ec.marshalNTrackingEventResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordTrackingEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingEventResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecordTrackingEventsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordTrackingEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RefundPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *regions.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8537,6 +10482,102 @@ func (ec *executionContext) _RevokeApiTokenPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_RevokeApiTokenPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RevokeApiTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ShipOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipOrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipOrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipOrderPayload_packages(ctx context.Context, field graphql.CollectedField, obj *model.ShipOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipOrderPayload_packages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Packages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Package) graphql.Marshaler {
+			return ec.marshalNPackage2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipOrderPayload_packages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Package(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipOrderPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShipOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipOrderPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipOrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipOrderPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -9321,6 +11362,176 @@ func (ec *executionContext) _StaffMemberPayload_userErrors(ctx context.Context, 
 func (ec *executionContext) fieldContext_StaffMemberPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "StaffMemberPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingEvent_status(ctx context.Context, field graphql.CollectedField, obj *models.TrackingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.PackageStatus) graphql.Marshaler {
+			return ec.marshalNPackageStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, "PackageStatus")
+}
+
+func (ec *executionContext) _TrackingEvent_at(ctx context.Context, field graphql.CollectedField, obj *models.TrackingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackingEvent_place(ctx context.Context, field graphql.CollectedField, obj *models.TrackingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_place(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Place, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_place(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackingEvent_description(ctx context.Context, field graphql.CollectedField, obj *models.TrackingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackingEventResult_index(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEventResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackingEventResult_recorded(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventResult_recorded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recorded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventResult_recorded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEventResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TrackingEventResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingEventResult",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -10770,6 +12981,118 @@ func UnmarshalAddressInput(ctx context.Context, raw any) (model.AddressInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAppendPackageInput(ctx context.Context, obj any) (model.AppendPackageInput, error) {
+	var it model.AppendPackageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"carrier", "trackingNumber"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAppendPackageInput unmarshals raw into the AppendPackageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAppendPackageInput(ctx context.Context, raw any) (model.AppendPackageInput, error) {
+	var out model.AppendPackageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppendPackageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAppendPackagesInput(ctx context.Context, obj any) (model.AppendPackagesInput, error) {
+	var it model.AppendPackagesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "orderNumber", "packages", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "orderNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderNumber = data
+		case "packages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("packages"))
+			data, err := ec.unmarshalNAppendPackageInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackageInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Packages = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAppendPackagesInput unmarshals raw into the AppendPackagesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAppendPackagesInput(ctx context.Context, raw any) (model.AppendPackagesInput, error) {
+	var out model.AppendPackagesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppendPackagesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditLogFilter(ctx context.Context, obj any) (model.AuditLogFilter, error) {
 	var it model.AuditLogFilter
 	if obj == nil {
@@ -10837,6 +13160,118 @@ func (ec *executionContext) unmarshalInputAuditLogFilter(ctx context.Context, ob
 func UnmarshalAuditLogFilter(ctx context.Context, raw any) (model.AuditLogFilter, error) {
 	var out model.AuditLogFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditLogFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBatchInput(ctx context.Context, obj any) (model.BatchInput, error) {
+	var it model.BatchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"rows", "file", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalOBatchRowInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		case "file":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("file"))
+			data, err := ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.File = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBatchInput unmarshals raw into the BatchInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBatchInput(ctx context.Context, raw any) (model.BatchInput, error) {
+	var out model.BatchInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BatchInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBatchRowInput(ctx context.Context, obj any) (model.BatchRowInput, error) {
+	var it model.BatchRowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderNumber", "carrier", "trackingNumber"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderNumber = data
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBatchRowInput unmarshals raw into the BatchRowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBatchRowInput(ctx context.Context, raw any) (model.BatchRowInput, error) {
+	var out model.BatchRowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BatchRowInput", raw, &out)
 	return out, err
 }
 
@@ -11351,6 +13786,111 @@ func UnmarshalOrderItemInput(ctx context.Context, raw any) (model.OrderItemInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPackageInput(ctx context.Context, obj any) (model.PackageInput, error) {
+	var it model.PackageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"carrier", "trackingNumber", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOPackageLineInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPackageInput unmarshals raw into the PackageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPackageInput(ctx context.Context, raw any) (model.PackageInput, error) {
+	var out model.PackageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PackageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPackageLineInput(ctx context.Context, obj any) (model.PackageLineInput, error) {
+	var it model.PackageLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderLineId", "quantity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderLineID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPackageLineInput unmarshals raw into the PackageLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPackageLineInput(ctx context.Context, raw any) (model.PackageLineInput, error) {
+	var out model.PackageLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PackageLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (model.PlaceOrderInput, error) {
 	var it model.PlaceOrderInput
 	if obj == nil {
@@ -11512,6 +14052,69 @@ func UnmarshalRegionFeeRuleInput(ctx context.Context, raw any) (model.RegionFeeR
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShipOrderInput(ctx context.Context, obj any) (model.ShipOrderInput, error) {
+	var it model.ShipOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "orderNumber", "packages", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "orderNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderNumber = data
+		case "packages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("packages"))
+			data, err := ec.unmarshalNPackageInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Packages = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShipOrderInput unmarshals raw into the ShipOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShipOrderInput(ctx context.Context, raw any) (model.ShipOrderInput, error) {
+	var out model.ShipOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShipOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputShippingTemplateInput(ctx context.Context, obj any) (model.ShippingTemplateInput, error) {
 	var it model.ShippingTemplateInput
 	if obj == nil {
@@ -11600,6 +14203,83 @@ func (ec *executionContext) unmarshalInputShippingTemplateInput(ctx context.Cont
 func UnmarshalShippingTemplateInput(ctx context.Context, raw any) (model.ShippingTemplateInput, error) {
 	var out model.ShippingTemplateInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingTemplateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTrackingEventInput(ctx context.Context, obj any) (model.TrackingEventInput, error) {
+	var it model.TrackingEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"carrier", "trackingNumber", "status", "at", "place", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNPackageStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "place":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("place"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Place = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTrackingEventInput unmarshals raw into the TrackingEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTrackingEventInput(ctx context.Context, raw any) (model.TrackingEventInput, error) {
+	var out model.TrackingEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrackingEventInput", raw, &out)
 	return out, err
 }
 
@@ -11864,6 +14544,49 @@ func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var appendPackagesPayloadImplementors = []string{"AppendPackagesPayload"}
+
+func (ec *executionContext) _AppendPackagesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppendPackagesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appendPackagesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppendPackagesPayload")
+		case "order":
+			out.Values[i] = ec._AppendPackagesPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "packages":
+			out.Values[i] = ec._AppendPackagesPayload_packages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AppendPackagesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *models.AuditEntry) graphql.Marshaler {
@@ -12012,6 +14735,117 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._AuditEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var batchPayloadImplementors = []string{"BatchPayload"}
+
+func (ec *executionContext) _BatchPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BatchPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, batchPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BatchPayload")
+		case "rows":
+			out.Values[i] = ec._BatchPayload_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._BatchPayload_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "succeeded":
+			out.Values[i] = ec._BatchPayload_succeeded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._BatchPayload_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BatchPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var batchRowResultImplementors = []string{"BatchRowResult"}
+
+func (ec *executionContext) _BatchRowResult(ctx context.Context, sel ast.SelectionSet, obj *model.BatchRowResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, batchRowResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BatchRowResult")
+		case "index":
+			out.Values[i] = ec._BatchRowResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line":
+			out.Values[i] = ec._BatchRowResult_line(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orderNumber":
+			out.Values[i] = ec._BatchRowResult_orderNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._BatchRowResult_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "package":
+			out.Values[i] = ec._BatchRowResult_package(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BatchRowResult_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12604,6 +15438,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "shipOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shipOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appendPackages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_appendPackages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batchShipOrders":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_batchShipOrders(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batchAppendPackages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_batchAppendPackages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestRefund(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveRefund(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markPackageIntercepted":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markPackageIntercepted(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordTrackingEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordTrackingEvents(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createStaffMember":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createStaffMember(ctx, field)
@@ -12753,6 +15643,22 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "refundStatus":
+			out.Values[i] = ec._Order_refundStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refundReason":
+			out.Values[i] = ec._Order_refundReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12836,6 +15742,54 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._OrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderEventImplementors = []string{"OrderEvent"}
+
+func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *models.OrderEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderEvent")
+		case "at":
+			out.Values[i] = ec._OrderEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actorName":
+			out.Values[i] = ec._OrderEvent_actorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._OrderEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._OrderEvent_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12993,6 +15947,22 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Package_lines(ctx, field, obj)
 				})
+		case "interceptStatus":
+			out.Values[i] = ec._Package_interceptStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pickedUpAt":
+			out.Values[i] = ec._Package_pickedUpAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Package_events(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13031,6 +16001,44 @@ func (ec *executionContext) _PackageLine(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._PackageLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var packagePayloadImplementors = []string{"PackagePayload"}
+
+func (ec *executionContext) _PackagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PackagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, packagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PackagePayload")
+		case "package":
+			out.Values[i] = ec._PackagePayload_package(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PackagePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13473,6 +16481,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_carriers(ctx, field)
 				})
+		case "package":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_package(ctx, field)
+				})
 		case "staffMembers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13571,6 +16585,82 @@ func (ec *executionContext) _Recipient(ctx context.Context, sel ast.SelectionSet
 			}
 		case "masked":
 			out.Values[i] = ec._Recipient_masked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recordTrackingEventsPayloadImplementors = []string{"RecordTrackingEventsPayload"}
+
+func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecordTrackingEventsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordTrackingEventsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordTrackingEventsPayload")
+		case "results":
+			out.Values[i] = ec._RecordTrackingEventsPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RecordTrackingEventsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refundPayloadImplementors = []string{"RefundPayload"}
+
+func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundPayload")
+		case "order":
+			out.Values[i] = ec._RefundPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RefundPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13787,6 +16877,49 @@ func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._RevokeApiTokenPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shipOrderPayloadImplementors = []string{"ShipOrderPayload"}
+
+func (ec *executionContext) _ShipOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipOrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipOrderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipOrderPayload")
+		case "order":
+			out.Values[i] = ec._ShipOrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "packages":
+			out.Values[i] = ec._ShipOrderPayload_packages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShipOrderPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14136,6 +17269,97 @@ func (ec *executionContext) _StaffMemberPayload(ctx context.Context, sel ast.Sel
 			}
 		case "userErrors":
 			out.Values[i] = ec._StaffMemberPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackingEventImplementors = []string{"TrackingEvent"}
+
+func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.SelectionSet, obj *models.TrackingEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingEvent")
+		case "status":
+			out.Values[i] = ec._TrackingEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TrackingEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "place":
+			out.Values[i] = ec._TrackingEvent_place(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TrackingEvent_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackingEventResultImplementors = []string{"TrackingEventResult"}
+
+func (ec *executionContext) _TrackingEventResult(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingEventResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingEventResult")
+		case "index":
+			out.Values[i] = ec._TrackingEventResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recorded":
+			out.Values[i] = ec._TrackingEventResult_recorded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TrackingEventResult_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14710,6 +17934,38 @@ func (ec *executionContext) marshalNApiToken2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋm
 	return ec._ApiToken(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAppendPackageInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackageInputᚄ(ctx context.Context, v any) ([]*model.AppendPackageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AppendPackageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAppendPackageInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAppendPackageInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackageInput(ctx context.Context, v any) (*model.AppendPackageInput, error) {
+	res, err := ec.unmarshalInputAppendPackageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAppendPackagesInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackagesInput(ctx context.Context, v any) (model.AppendPackagesInput, error) {
+	res, err := ec.unmarshalInputAppendPackagesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppendPackagesPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAppendPackagesPayload(ctx context.Context, sel ast.SelectionSet, v *model.AppendPackagesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppendPackagesPayload!")
+		return graphql.Null
+	}
+	return ec._AppendPackagesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14764,6 +18020,48 @@ func (ec *executionContext) marshalNAuditEntryEdge2ᚖgithubᚗcomᚋfahuoᚋfah
 		return graphql.Null
 	}
 	return ec._AuditEntryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBatchInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchInput(ctx context.Context, v any) (model.BatchInput, error) {
+	res, err := ec.unmarshalInputBatchInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBatchPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchPayload(ctx context.Context, sel ast.SelectionSet, v *model.BatchPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BatchPayload!")
+		return graphql.Null
+	}
+	return ec._BatchPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBatchRowInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowInput(ctx context.Context, v any) (*model.BatchRowInput, error) {
+	res, err := ec.unmarshalInputBatchRowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBatchRowResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BatchRowResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBatchRowResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBatchRowResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowResult(ctx context.Context, sel ast.SelectionSet, v *model.BatchRowResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BatchRowResult!")
+		return graphql.Null
+	}
+	return ec._BatchRowResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -15023,6 +18321,21 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInterceptStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐInterceptStatus(ctx context.Context, v any) (models.InterceptStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.InterceptStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInterceptStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐInterceptStatus(ctx context.Context, sel ast.SelectionSet, v models.InterceptStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "InterceptStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LoginPayload!")
@@ -15101,6 +18414,30 @@ func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋ
 		return graphql.Null
 	}
 	return ec._OrderEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrderEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.OrderEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEvent(ctx context.Context, sel ast.SelectionSet, v *models.OrderEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderEvent!")
+		return graphql.Null
+	}
+	return ec._OrderEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderItemInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐOrderItemInputᚄ(ctx context.Context, v any) ([]*model.OrderItemInput, error) {
@@ -15185,6 +18522,25 @@ func (ec *executionContext) marshalNPackage2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmo
 	return ec._Package(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPackageInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageInputᚄ(ctx context.Context, v any) ([]*model.PackageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PackageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPackageInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPackageInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageInput(ctx context.Context, v any) (*model.PackageInput, error) {
+	res, err := ec.unmarshalInputPackageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPackageKind2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageKind(ctx context.Context, v any) (models.PackageKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := models.PackageKind(tmp)
@@ -15222,6 +18578,19 @@ func (ec *executionContext) marshalNPackageLine2ᚖgithubᚗcomᚋfahuoᚋfahuo�
 		return graphql.Null
 	}
 	return ec._PackageLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPackageLineInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageLineInput(ctx context.Context, v any) (*model.PackageLineInput, error) {
+	res, err := ec.unmarshalInputPackageLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPackagePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackagePayload(ctx context.Context, sel ast.SelectionSet, v *model.PackagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PackagePayload!")
+		return graphql.Null
+	}
+	return ec._PackagePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPackageStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackageStatus(ctx context.Context, v any) (models.PackageStatus, error) {
@@ -15404,6 +18773,37 @@ func (ec *executionContext) marshalNRecipientField2ᚕgithubᚗcomᚋfahuoᚋfah
 	return ret
 }
 
+func (ec *executionContext) marshalNRecordTrackingEventsPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRecordTrackingEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RecordTrackingEventsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecordTrackingEventsPayload!")
+		return graphql.Null
+	}
+	return ec._RecordTrackingEventsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRefundPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRefundPayload(ctx context.Context, sel ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefundPayload!")
+		return graphql.Null
+	}
+	return ec._RefundPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRefundStatus(ctx context.Context, v any) (models.RefundStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.RefundStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐRefundStatus(ctx context.Context, sel ast.SelectionSet, v models.RefundStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RefundStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15500,6 +18900,19 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋfahuoᚋfahuoᚋmodels�
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNShipOrderInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShipOrderInput(ctx context.Context, v any) (model.ShipOrderInput, error) {
+	res, err := ec.unmarshalInputShipOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShipOrderPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShipOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShipOrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShipOrderPayload!")
+		return graphql.Null
+	}
+	return ec._ShipOrderPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShippingTemplate2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ShippingTemplate) graphql.Marshaler {
@@ -15642,6 +19055,73 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTrackingEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.TrackingEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackingEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackingEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEvent(ctx context.Context, sel ast.SelectionSet, v *models.TrackingEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackingEvent!")
+		return graphql.Null
+	}
+	return ec._TrackingEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTrackingEventInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventInputᚄ(ctx context.Context, v any) ([]*model.TrackingEventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TrackingEventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTrackingEventInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTrackingEventInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventInput(ctx context.Context, v any) (*model.TrackingEventInput, error) {
+	res, err := ec.unmarshalInputTrackingEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTrackingEventResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackingEventResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackingEventResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackingEventResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResult(ctx context.Context, sel ast.SelectionSet, v *model.TrackingEventResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackingEventResult!")
+		return graphql.Null
+	}
+	return ec._TrackingEventResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdatePlatformSettingsInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐUpdatePlatformSettingsInput(ctx context.Context, v any) (model.UpdatePlatformSettingsInput, error) {
@@ -15840,6 +19320,23 @@ func (ec *executionContext) unmarshalOAuditLogFilter2ᚖgithubᚗcomᚋfahuoᚋf
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOBatchRowInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowInputᚄ(ctx context.Context, v any) ([]*model.BatchRowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.BatchRowInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBatchRowInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐBatchRowInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15989,6 +19486,30 @@ func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋfahuoᚋfahuo�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOPackage2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPackage(ctx context.Context, sel ast.SelectionSet, v *models.Package) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Package(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPackageLineInput2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageLineInputᚄ(ctx context.Context, v any) ([]*model.PackageLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PackageLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPackageLineInput2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPackageLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOPlatformSettings2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐPlatformSettings(ctx context.Context, sel ast.SelectionSet, v *models.PlatformSettings) graphql.Marshaler {
@@ -16159,6 +19680,24 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalUpload(*v)
 	return res
 }
 

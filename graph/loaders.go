@@ -25,6 +25,8 @@ type Loaders struct {
 	Packages     *dataloader.Loader[fulfillment.Key, []models.Package]
 	PackageLines *dataloader.Loader[fulfillment.Key, []models.PackageLine]
 	LinesByID    *dataloader.Loader[fulfillment.Key, models.OrderLine]
+	Scans        *dataloader.Loader[fulfillment.TrackingKey, []models.TrackingEvent]
+	History      *dataloader.Loader[fulfillment.Key, []models.OrderEvent]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
 }
@@ -45,6 +47,12 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 		}),
 		LinesByID: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.OrderLine, error) {
 			return svc.OrderLinesByID(ctx, a, k)
+		}),
+		Scans: newLoader(func(ctx context.Context, k []fulfillment.TrackingKey) (map[fulfillment.TrackingKey][]models.TrackingEvent, error) {
+			return svc.TrackingEvents(ctx, a, k)
+		}),
+		History: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderEvent, error) {
+			return svc.OrderHistory(ctx, a, k)
 		}),
 		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)

@@ -82,3 +82,31 @@ const CurrencyCNY = "CNY"
 // working days are counted in it. China has kept UTC+8 without daylight
 // saving since 1991, so a fixed zone needs no time-zone database.
 var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// InterceptStatus is where a shipped package stands when its order is
+// refunded.
+type InterceptStatus string
+
+// The interception states (DOMAIN.md F2).
+const (
+	InterceptNone     InterceptStatus = "NONE"
+	InterceptRequired InterceptStatus = "INTERCEPT_REQUIRED"
+	Intercepted       InterceptStatus = "INTERCEPTED"
+)
+
+// RefundStatus is an order's after-sale state.
+type RefundStatus string
+
+// The refund states.
+const (
+	RefundNone      RefundStatus = "NONE"
+	RefundRequested RefundStatus = "REQUESTED"
+	Refunded        RefundStatus = "REFUNDED"
+)
+
+// Package rules (DOMAIN.md §3, §4).
+const (
+	MaxAppendedPackages = 20
+	AppendWindow        = 30 * 24 * time.Hour
+	MaxBatchRows        = 5000
+)

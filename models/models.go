@@ -103,8 +103,13 @@ type Order struct {
 	ShippedAt      *time.Time
 	DeliveredAt    *time.Time
 	ClosedAt       *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// RefundStatus is the order's after-sale state (F1: per order, never
+	// per package).
+	RefundStatus      RefundStatus `gorm:"default:NONE"`
+	RefundReason      string
+	RefundRequestedAt *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // OrderLine is one product of an order with its quantity and unit price as
@@ -139,7 +144,13 @@ type Package struct {
 	Status         PackageStatus
 	ShippedAt      time.Time
 	DeliveredAt    *time.Time
-	CreatedAt      time.Time
+	// InterceptStatus follows a refund of a shipped order (DOMAIN.md F2).
+	InterceptStatus InterceptStatus `gorm:"default:NONE"`
+	// PickedUpAt is the carrier's first scan, for the pickup-anomaly figure.
+	PickedUpAt *time.Time
+	// StatusAt is the time of the scan that set Status.
+	StatusAt  *time.Time
+	CreatedAt time.Time
 }
 
 // PackageLine says how many units of an order line a shipment package holds.
@@ -189,3 +200,39 @@ type PlatformSettings struct {
 
 // DefaultRevealDailyQuota applies until the platform sets its own.
 const DefaultRevealDailyQuota = 1000
+
+// Waybill is a carrier + tracking number claimed by an order (S4).
+type Waybill struct {
+	CarrierCode    string `gorm:"primaryKey"`
+	TrackingNumber string `gorm:"primaryKey"`
+	ShopID         int64
+	OrderID        int64
+	BuyerID        int64
+	AddressKey     string
+	CreatedAt      time.Time
+}
+
+// TrackingEvent is one carrier scan of a waybill.
+type TrackingEvent struct {
+	ID             int64
+	ShopID         int64
+	CarrierCode    string
+	TrackingNumber string
+	Status         PackageStatus
+	OccurredAt     time.Time
+	Place          string
+	Description    string
+	CreatedAt      time.Time
+}
+
+// OrderEvent is a line of an order's history: a shipment, an append, a
+// refund step, an interception, a delivery.
+type OrderEvent struct {
+	ID        int64
+	ShopID    int64
+	OrderID   int64
+	At        time.Time
+	ActorName string
+	Action    string
+	Detail    string
+}

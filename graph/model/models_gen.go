@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 )
@@ -19,6 +20,24 @@ type AddressInput struct {
 	// A district's code (or a region with none below it).
 	RegionCode string `json:"regionCode"`
 	Detail     string `json:"detail"`
+}
+
+type AppendPackageInput struct {
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"trackingNumber"`
+}
+
+type AppendPackagesInput struct {
+	OrderID        *string               `json:"orderId,omitempty"`
+	OrderNumber    *string               `json:"orderNumber,omitempty"`
+	Packages       []*AppendPackageInput `json:"packages"`
+	IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
+}
+
+type AppendPackagesPayload struct {
+	Order      *models.Order     `json:"order,omitempty"`
+	Packages   []*models.Package `json:"packages"`
+	UserErrors []*models.Error   `json:"userErrors"`
 }
 
 type AuditEntryConnection struct {
@@ -40,6 +59,40 @@ type AuditLogFilter struct {
 	ObjectID *string    `json:"objectId,omitempty"`
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
+}
+
+// A batch: a list of rows, or a CSV/XLSX file with the columns order number (订单号), carrier
+// (快递公司) and tracking number (快递单号), a header row allowed. At most 5000 rows.
+type BatchInput struct {
+	Rows           []*BatchRowInput `json:"rows,omitempty"`
+	File           *graphql.Upload  `json:"file,omitempty"`
+	IdempotencyKey *string          `json:"idempotencyKey,omitempty"`
+}
+
+type BatchPayload struct {
+	Rows      []*BatchRowResult `json:"rows"`
+	Total     int64             `json:"total"`
+	Succeeded int64             `json:"succeeded"`
+	Failed    int64             `json:"failed"`
+	// Why the whole batch was refused (BATCH_TOO_LARGE, INVALID_FILE …); then no row was judged.
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
+type BatchRowInput struct {
+	OrderNumber    string `json:"orderNumber"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"trackingNumber"`
+}
+
+type BatchRowResult struct {
+	// The row's position in the list (0-based).
+	Index int64 `json:"index"`
+	// The row's line in the uploaded file (1-based, header counted).
+	Line        *int64          `json:"line,omitempty"`
+	OrderNumber string          `json:"orderNumber"`
+	Ok          bool            `json:"ok"`
+	Package     *models.Package `json:"package,omitempty"`
+	UserErrors  []*models.Error `json:"userErrors"`
 }
 
 type Buyer struct {
@@ -183,6 +236,24 @@ type OrderItemInput struct {
 	Quantity  int64  `json:"quantity"`
 }
 
+type PackageInput struct {
+	// Our carrier code or any name or code other systems use for it (顺丰, shunfeng, SF …).
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"trackingNumber"`
+	// The lines and quantities the package holds. One package with none ships everything that remains.
+	Lines []*PackageLineInput `json:"lines,omitempty"`
+}
+
+type PackageLineInput struct {
+	OrderLineID string `json:"orderLineId"`
+	Quantity    int64  `json:"quantity"`
+}
+
+type PackagePayload struct {
+	Package    *models.Package `json:"package,omitempty"`
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
 // Relay paging information.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -230,6 +301,16 @@ type PromiseInput struct {
 type Query struct {
 }
 
+type RecordTrackingEventsPayload struct {
+	Results    []*TrackingEventResult `json:"results"`
+	UserErrors []*models.Error        `json:"userErrors"`
+}
+
+type RefundPayload struct {
+	Order      *models.Order   `json:"order,omitempty"`
+	UserErrors []*models.Error `json:"userErrors"`
+}
+
 type RegionFeeRuleInput struct {
 	// GB/T 2260 codes; a province covers everything under it.
 	RegionCodes []string      `json:"regionCodes"`
@@ -251,6 +332,20 @@ type RevealRecipientPayload struct {
 type RevokeAPITokenPayload struct {
 	APIToken   *models.APIToken `json:"apiToken,omitempty"`
 	UserErrors []*models.Error  `json:"userErrors"`
+}
+
+type ShipOrderInput struct {
+	OrderID        *string         `json:"orderId,omitempty"`
+	OrderNumber    *string         `json:"orderNumber,omitempty"`
+	Packages       []*PackageInput `json:"packages"`
+	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+}
+
+type ShipOrderPayload struct {
+	Order *models.Order `json:"order,omitempty"`
+	// The packages this request created (empty for a repeat).
+	Packages   []*models.Package `json:"packages"`
+	UserErrors []*models.Error   `json:"userErrors"`
 }
 
 type ShippingTemplateInput struct {
@@ -287,6 +382,22 @@ type ShopStandingPayload struct {
 type StaffMemberPayload struct {
 	StaffMember *models.User    `json:"staffMember,omitempty"`
 	UserErrors  []*models.Error `json:"userErrors"`
+}
+
+type TrackingEventInput struct {
+	Carrier        string               `json:"carrier"`
+	TrackingNumber string               `json:"trackingNumber"`
+	Status         models.PackageStatus `json:"status"`
+	At             time.Time            `json:"at"`
+	Place          *string              `json:"place,omitempty"`
+	Description    *string              `json:"description,omitempty"`
+}
+
+type TrackingEventResult struct {
+	Index int64 `json:"index"`
+	// False for a scan already recorded (same carrier, number, time and status).
+	Recorded   bool            `json:"recorded"`
+	UserErrors []*models.Error `json:"userErrors"`
 }
 
 type UpdatePlatformSettingsInput struct {

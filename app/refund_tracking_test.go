@@ -1,0 +1,242 @@
+package app_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"gorm.io/gorm"
+)
+
+const (
+	requestRefund = `mutation($id: ID!, $r: String!) { requestRefund(orderId: $id, reason: $r) { order { status refundStatus } userErrors { code } } }`
+	approveRefund = `mutation($id: ID!) { approveRefund(orderId: $id) { order { status refundStatus closedAt } userErrors { code } } }`
+	intercept     = `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { package { interceptStatus } userErrors { code } } }`
+	orderPackages = `query($id: ID) { order(id: $id) { status refundStatus packages { id kind status interceptStatus } history { action actorName } } }`
+)
+
+type refundResp struct {
+	RequestRefund, ApproveRefund struct {
+		Order *struct {
+			Status, RefundStatus string
+			ClosedAt             *time.Time
+		}
+		UserErrors []userError
+	}
+}
+
+type orderView struct {
+	Order struct {
+		Status, RefundStatus string
+		Packages             []struct{ ID, Kind, Status, InterceptStatus string }
+		History              []struct{ Action, ActorName string }
+	}
+}
+
+func codeOf(ue []userError) string {
+	if len(ue) == 0 {
+		return "OK"
+	}
+	return ue[0].Code
+}
+
+func TestRefundBeforeShippingClosesTheOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		id, _ := newOrder(t, a, db, buyer)
+		var r refundResp
+		a.MustDo(t, a.Login(t, buyer), requestRefund, &r, map[string]any{"id": id, "r": "拍错了"})
+		if codeOf(r.RequestRefund.UserErrors) != "OK" || r.RequestRefund.Order.RefundStatus != "REQUESTED" {
+			t.Fatalf("request: %+v", r.RequestRefund)
+		}
+		// S6: no shipping while the request is open.
+		if s := ship(t, a, a.Login(t, shipA), map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(1))}}); s.code() != "AFTER_SALE_IN_PROGRESS" {
+			t.Errorf("shipping during a refund: %+v", s.ShipOrder.UserErrors)
+		}
+		// A second request, another buyer's request: refused.
+		a.MustDo(t, a.Login(t, buyer), requestRefund, &r, map[string]any{"id": id, "r": "again"})
+		if codeOf(r.RequestRefund.UserErrors) != "INVALID_STATE" {
+			t.Errorf("second request: %+v", r.RequestRefund.UserErrors)
+		}
+		a.MustDo(t, a.Login(t, buyer2), requestRefund, &r, map[string]any{"id": id, "r": "not mine"})
+		if codeOf(r.RequestRefund.UserErrors) != "NOT_FOUND" {
+			t.Errorf("another buyer: %+v", r.RequestRefund.UserErrors)
+		}
+		// F4: approving closes the order.
+		a.MustDo(t, a.Login(t, ownerA), approveRefund, &r, map[string]any{"id": id})
+		if o := r.ApproveRefund.Order; o == nil || o.Status != "CLOSED" || o.RefundStatus != "REFUNDED" || o.ClosedAt == nil {
+			t.Errorf("approve: %+v", r.ApproveRefund)
+		}
+		a.MustDo(t, a.Login(t, ownerA), approveRefund, &r, map[string]any{"id": id})
+		if codeOf(r.ApproveRefund.UserErrors) != "INVALID_STATE" {
+			t.Errorf("approve twice: %+v", r.ApproveRefund.UserErrors)
+		}
+	})
+}
+
+func TestRefundAfterShippingNeedsInterception(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		id, lines := newOrder(t, a, db, buyer)
+		shipper := a.Login(t, shipA)
+		ship(t, a, shipper, map[string]any{"orderId": id, "packages": []any{
+			pkg("SF", sfNumber(1), line(lines[0], 2)), pkg("ZTO", ztoNumber(1), line(lines[1], 1))}})
+		appendOne(t, a, shipper, id, ytoNumber(1))
+		// One shipment package is delivered before the refund.
+		a.MustDo(t, a.Login(t, platfm), recordScans, nil, map[string]any{"ev": []any{
+			scan("SF", sfNumber(1), "DELIVERED", a.Clock.Now().Add(-time.Minute))}})
+		var r refundResp
+		a.MustDo(t, a.Login(t, buyer), requestRefund, &r, map[string]any{"id": id, "r": "不想要了"})
+		if codeOf(r.RequestRefund.UserErrors) != "OK" {
+			t.Fatalf("request: %+v", r.RequestRefund.UserErrors)
+		}
+		var v orderView
+		owner := a.Login(t, ownerA)
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		want := map[string]string{"SHIPMENT/DELIVERED": "NONE", "SHIPMENT/AWAITING_PICKUP": "INTERCEPT_REQUIRED", "APPENDED/AWAITING_PICKUP": "NONE"}
+		var waiting string
+		for _, p := range v.Order.Packages {
+			if got := want[p.Kind+"/"+p.Status]; got != p.InterceptStatus {
+				t.Errorf("%s %s package: %s, want %s", p.Kind, p.Status, p.InterceptStatus, got)
+			}
+			if p.InterceptStatus == "INTERCEPT_REQUIRED" {
+				waiting = p.ID
+			}
+		}
+		// Not before the package is intercepted.
+		a.MustDo(t, owner, approveRefund, &r, map[string]any{"id": id})
+		if codeOf(r.ApproveRefund.UserErrors) != "INVALID_STATE" {
+			t.Errorf("approve before interception: %+v", r.ApproveRefund.UserErrors)
+		}
+		var m struct {
+			MarkPackageIntercepted struct {
+				Package    *struct{ InterceptStatus string }
+				UserErrors []userError
+			}
+		}
+		a.MustDo(t, a.Login(t, ownerB), intercept, &m, map[string]any{"id": waiting})
+		if codeOf(m.MarkPackageIntercepted.UserErrors) != "NOT_FOUND" {
+			t.Errorf("shop B intercepting: %+v", m.MarkPackageIntercepted.UserErrors)
+		}
+		a.MustDo(t, shipper, intercept, &m, map[string]any{"id": waiting})
+		if m.MarkPackageIntercepted.Package == nil || m.MarkPackageIntercepted.Package.InterceptStatus != "INTERCEPTED" {
+			t.Fatalf("intercept: %+v", m.MarkPackageIntercepted)
+		}
+		a.MustDo(t, shipper, intercept, &m, map[string]any{"id": waiting})
+		if codeOf(m.MarkPackageIntercepted.UserErrors) != "INVALID_STATE" {
+			t.Errorf("intercept twice: %+v", m.MarkPackageIntercepted.UserErrors)
+		}
+		a.MustDo(t, owner, approveRefund, &r, map[string]any{"id": id})
+		if o := r.ApproveRefund.Order; o == nil || o.Status != "CLOSED" {
+			t.Errorf("approve after interception: %+v", r.ApproveRefund)
+		}
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		var actions []string
+		for _, h := range v.Order.History {
+			actions = append(actions, h.Action)
+		}
+		for _, w := range []string{"ship", "appendPackage", "requestRefund", "markPackageIntercepted", "approveRefund"} {
+			if !slices.Contains(actions, w) {
+				t.Errorf("history lacks %s: %v", w, actions)
+			}
+		}
+	})
+}
+
+const recordScans = `mutation($ev: [TrackingEventInput!]!) { recordTrackingEvents(events: $ev) { results { index recorded userErrors { code } } userErrors { code } } }`
+
+func scan(carrier, number, status string, at time.Time) map[string]any {
+	return map[string]any{"carrier": carrier, "trackingNumber": number, "status": status, "at": at, "place": "深圳", "description": status}
+}
+
+func TestTrackingScansAndDelivery(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		id, lines := newOrder(t, a, db, buyer)
+		shipper := a.Login(t, shipA)
+		ship(t, a, shipper, map[string]any{"orderId": id, "packages": []any{
+			pkg("SF", sfNumber(1), line(lines[0], 2)), pkg("ZTO", ztoNumber(1), line(lines[1], 1))}})
+		appendOne(t, a, shipper, id, ytoNumber(1))
+		now := a.Clock.Now()
+		platform := a.Login(t, platfm)
+		var res struct {
+			RecordTrackingEvents struct {
+				Results []struct {
+					Index      int
+					Recorded   bool
+					UserErrors []userError
+				}
+			}
+		}
+		events := []any{
+			scan("SF", sfNumber(1), "PICKED_UP", now.Add(time.Hour)),
+			scan("SF", sfNumber(1), "IN_TRANSIT", now.Add(5*time.Hour)),
+			scan("顺丰", sfNumber(1), "IN_TRANSIT", now.Add(5*time.Hour)), // the same scan again
+			scan("SF", sfNumber(999), "IN_TRANSIT", now.Add(5*time.Hour)),
+			scan("SF", sfNumber(1), "IN_TRANSIT", now.Add(48*time.Hour)),
+		}
+		a.Clock.Advance(6 * time.Hour)
+		a.MustDo(t, platform, recordScans, &res, map[string]any{"ev": events})
+		got := []string{}
+		for _, r := range res.RecordTrackingEvents.Results {
+			c := codeOf(r.UserErrors)
+			if c == "OK" && !r.Recorded {
+				c = "DUPLICATE"
+			}
+			got = append(got, c)
+		}
+		if !slices.Equal(got, []string{"OK", "OK", "DUPLICATE", "NOT_FOUND", "INVALID_ARGUMENT"}) {
+			t.Errorf("scan results %v", got)
+		}
+		// Merchants cannot report scans.
+		if r := a.Do(t, shipper, recordScans, map[string]any{"ev": events[:1]}); !slices.Equal(r.Codes(), []string{"FORBIDDEN"}) {
+			t.Errorf("a merchant reporting scans: %+v", r.Errors)
+		}
+		// The buyer sees every package, appended too, with the scans newest first.
+		var v struct {
+			Order struct {
+				Status   string
+				Packages []struct {
+					Kind, TrackingNumber, TrackingURL, Status string
+					Carrier                                    struct{ NameZh string }
+					Events                                     []struct{ Status string }
+				}
+			}
+		}
+		q := `query($id: ID) { order(id: $id) { status packages { kind trackingNumber trackingUrl status carrier { nameZh } events { status } } } }`
+		a.MustDo(t, a.Login(t, buyer), q, &v, map[string]any{"id": id})
+		if len(v.Order.Packages) != 3 {
+			t.Fatalf("the buyer sees %d packages, want 3 (one appended)", len(v.Order.Packages))
+		}
+		for _, p := range v.Order.Packages {
+			if p.TrackingNumber == sfNumber(1) {
+				if p.Status != "IN_TRANSIT" || len(p.Events) != 2 || p.Events[0].Status != "IN_TRANSIT" {
+					t.Errorf("SF package: %+v", p)
+				}
+			}
+		}
+		// Another buyer and another shop see nothing.
+		var none struct{ Order *struct{ Status string } }
+		a.MustDo(t, a.Login(t, buyer2), q, &none, map[string]any{"id": id})
+		if none.Order != nil {
+			t.Error("another buyer sees the order")
+		}
+		a.MustDo(t, a.Login(t, ownerB), q, &none, map[string]any{"id": id})
+		if none.Order != nil {
+			t.Error("another shop sees the order")
+		}
+		// Delivered when every shipment package is; the appended one does not count.
+		a.MustDo(t, platform, recordScans, nil, map[string]any{"ev": []any{scan("SF", sfNumber(1), "DELIVERED", now.Add(6*time.Hour))}})
+		a.MustDo(t, a.Login(t, buyer), q, &v, map[string]any{"id": id})
+		if v.Order.Status != "SHIPPED" {
+			t.Errorf("one of two delivered: %s", v.Order.Status)
+		}
+		a.MustDo(t, platform, recordScans, nil, map[string]any{"ev": []any{scan("ZTO", ztoNumber(1), "DELIVERED", now.Add(6*time.Hour))}})
+		a.MustDo(t, a.Login(t, buyer), q, &v, map[string]any{"id": id})
+		if v.Order.Status != "DELIVERED" {
+			t.Errorf("both delivered: %s", v.Order.Status)
+		}
+	})
+}

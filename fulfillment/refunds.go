@@ -1,0 +1,148 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+// RequestRefund asks for the whole order's refund (F1: after-sales is per
+// order, never per package). Every shipment package not yet delivered is
+// marked INTERCEPT_REQUIRED (F2); appended packages are left alone (F3).
+// While the request is open the order cannot ship (S6).
+//
+// Errors: FORBIDDEN for anyone but a buyer; NOT_FOUND for an order not the
+// buyer's; INVALID_STATE for a closed or delivered order or a request
+// already open; INVALID_ARGUMENT for an empty or over-long reason.
+func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, reason string) (models.Order, error) {
+	var o models.Order
+	e := &audit{op: OpRequestRefund}
+	e.object("Order", orderID)
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return o, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed"))
+	}
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		if err := tx.Clauses(lockForUpdate).Where("id = ? AND buyer_id = ?", orderID, a.UserID).Take(&o).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.Errorf(models.CodeNotFound, "no such order")
+			}
+			return err
+		}
+		e.shopID = o.ShopID
+		switch {
+		case o.Status == models.OrderClosed:
+			return models.Errorf(models.CodeInvalidState, "the order is closed")
+		case o.Status == models.OrderDelivered:
+			return models.Errorf(models.CodeInvalidState, "the order is delivered; ask for a return instead")
+		case o.RefundStatus == models.RefundRequested:
+			return models.Errorf(models.CodeInvalidState, "a refund request is already open")
+		}
+		now := s.clock.Now()
+		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundNone).
+			Updates(map[string]any{"refund_status": models.RefundRequested, "refund_reason": reason, "refund_requested_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.CodeInvalidState, "a refund request is already open")
+		}
+		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundRequested, reason, &now
+		marked := tx.Model(&models.Package{}).
+			Where("shop_id = ? AND order_id = ? AND kind = ? AND status <> ? AND intercept_status = ?",
+				o.ShopID, o.ID, models.PackageShipment, models.PackageDelivered, models.InterceptNone).
+			Update("intercept_status", models.InterceptRequired)
+		if marked.Error != nil {
+			return marked.Error
+		}
+		detail := "买家申请退款：" + reason
+		if marked.RowsAffected > 0 {
+			detail += fmt.Sprintf("；待拦截包裹 %d 个", marked.RowsAffected)
+		}
+		return addEvent(tx, o, a, now, "requestRefund", detail)
+	})
+	return o, err
+}
+
+// ApproveRefund refunds the order and closes it. An order that shipped
+// nothing closes at once (F4); one with packages on the way closes once the
+// merchant has intercepted every package marked INTERCEPT_REQUIRED.
+//
+// Errors: FORBIDDEN for roles other than owner and customer service;
+// NOT_FOUND for an order not in the actor's shop; INVALID_STATE with no
+// request open, or packages still to intercept.
+func (s *Service) ApproveRefund(ctx context.Context, a Actor, orderID int64) (models.Order, error) {
+	var o models.Order
+	e := &audit{op: OpApproveRefund}
+	e.object("Order", orderID)
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		var err error
+		if o, err = lockOrder(tx, a, OrderRef{ID: orderID}); err != nil {
+			return err
+		}
+		if o.RefundStatus != models.RefundRequested {
+			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+		}
+		var waiting int64
+		if err := tx.Model(&models.Package{}).Where("shop_id = ? AND order_id = ? AND intercept_status = ?", o.ShopID, o.ID, models.InterceptRequired).
+			Count(&waiting).Error; err != nil {
+			return err
+		}
+		if waiting > 0 {
+			return models.Errorf(models.CodeInvalidState, "%d packages must be intercepted first", waiting)
+		}
+		now := s.clock.Now()
+		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND status = ? AND refund_status = ?", o.ShopID, o.ID, o.Status, models.RefundRequested).
+			Updates(map[string]any{"status": models.OrderClosed, "closed_at": now, "refund_status": models.Refunded, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.CodeInvalidState, "the order changed meanwhile")
+		}
+		o.Status, o.ClosedAt, o.RefundStatus = models.OrderClosed, &now, models.Refunded
+		return addEvent(tx, o, a, now, "approveRefund", "退款完成，交易关闭")
+	})
+	return o, err
+}
+
+// MarkPackageIntercepted records that the merchant intercepted a package
+// its refund required to stop (F2).
+//
+// Errors: FORBIDDEN for roles other than owner, shipper and customer
+// service; NOT_FOUND for a package not in the actor's shop; INVALID_STATE
+// for a package no refund asks to intercept.
+func (s *Service) MarkPackageIntercepted(ctx context.Context, a Actor, packageID int64) (models.Package, error) {
+	var p models.Package
+	e := &audit{op: OpMarkIntercepted}
+	e.object("Package", packageID)
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		if err := tx.Where("shop_id = ? AND id = ?", a.ShopID, packageID).Take(&p).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.Errorf(models.CodeNotFound, "no such package in your shop")
+			}
+			return err
+		}
+		// Order first, then its packages: the one lock order.
+		o, err := lockOrder(tx, a, OrderRef{ID: p.OrderID})
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&models.Package{}).Where("shop_id = ? AND id = ? AND intercept_status = ?", p.ShopID, p.ID, models.InterceptRequired).
+			Update("intercept_status", models.Intercepted)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.CodeInvalidState, "this package is not waiting to be intercepted")
+		}
+		p.InterceptStatus = models.Intercepted
+		return addEvent(tx, o, a, s.clock.Now(), "markPackageIntercepted", "已拦截 "+p.CarrierCode+" "+p.TrackingNumber)
+	})
+	return p, err
+}

@@ -1,0 +1,473 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+// PackageInput is a package a merchant sends: a carrier (our code or any
+// alias), a tracking number, and for shipments the lines it holds.
+type PackageInput struct {
+	Carrier        string
+	TrackingNumber string
+	Lines          []LineQuantity
+}
+
+// LineQuantity is how many units of an order line a package holds.
+type LineQuantity struct {
+	OrderLineID int64
+	Quantity    int64
+}
+
+// ShipOrderInput ships an order in one or several packages.
+type ShipOrderInput struct {
+	Order          OrderRef
+	Packages       []PackageInput
+	IdempotencyKey string
+}
+
+// AppendInput appends packages to a shipped order.
+type AppendInput struct {
+	Order          OrderRef
+	Packages       []PackageInput
+	IdempotencyKey string
+}
+
+// maxPackagesPerRequest bounds one shipOrder or appendPackages call.
+const maxPackagesPerRequest = 50
+
+// lockOrder reads an order of the actor's shop and locks it for the rest of
+// the transaction (order first, then its packages: the one lock order).
+func lockOrder(tx *gorm.DB, a Actor, ref OrderRef) (models.Order, error) {
+	var o models.Order
+	q := tx.Clauses(lockForUpdate).Where("shop_id = ?", a.ShopID)
+	switch {
+	case ref.ID != 0 && ref.Number == "":
+		q = q.Where("id = ?", ref.ID)
+	case ref.ID == 0 && ref.Number != "":
+		q = q.Where("number = ?", strings.TrimSpace(ref.Number))
+	default:
+		return o, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	}
+	if err := q.Take(&o).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return o, models.Errorf(models.CodeNotFound, "no such order in your shop")
+		}
+		return o, err
+	}
+	return o, nil
+}
+
+// shippable checks S1 and S6 on an order about to ship.
+func shippable(o models.Order) *models.Error {
+	switch {
+	case o.Status == models.OrderClosed:
+		return models.Errorf(models.CodeOrderClosed, "order %s is closed", o.Number)
+	case o.Status == models.OrderShipped || o.Status == models.OrderDelivered:
+		return models.Errorf(models.CodeOrderAlreadyShipped, "order %s is fully shipped; append a package instead", o.Number)
+	case o.RefundStatus == models.RefundRequested:
+		return models.Errorf(models.CodeAfterSaleInProgress, "order %s has a refund request in progress", o.Number)
+	}
+	return nil
+}
+
+// appendable checks A1 and A2 on an order about to get appended packages.
+func appendable(o models.Order, now time.Time) *models.Error {
+	switch o.Status {
+	case models.OrderPendingShipment:
+		return models.Errorf(models.CodeOrderNotShipped, "order %s has not shipped; ship it first", o.Number)
+	case models.OrderPartiallyShipped:
+		return models.Errorf(models.CodeOrderPartiallyShipped, "order %s is partially shipped; finish shipping it first", o.Number)
+	case models.OrderClosed:
+		return models.Errorf(models.CodeOrderClosed, "order %s is closed", o.Number)
+	}
+	if o.ShippedAt == nil || now.After(o.ShippedAt.Add(models.AppendWindow)) {
+		return models.Errorf(models.CodeAppendWindowExpired, "order %s shipped more than 30 days ago", o.Number)
+	}
+	return nil
+}
+
+// remainingUnits returns, per order line, the units not yet in a shipment
+// package, for the given orders.
+func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64) (map[int64][]models.OrderLine, map[int64]int64, error) {
+	var lines []models.OrderLine
+	if err := tx.Where("shop_id = ? AND order_id IN ?", shopID, orderIDs).Order("order_id, line_no").Find(&lines).Error; err != nil {
+		return nil, nil, err
+	}
+	var shipped []struct {
+		OrderLineID int64
+		Units       int64
+	}
+	if err := tx.Table("package_lines").Select("package_lines.order_line_id, SUM(package_lines.quantity) AS units").
+		Joins("JOIN order_lines ON order_lines.shop_id = package_lines.shop_id AND order_lines.id = package_lines.order_line_id").
+		Where("order_lines.shop_id = ? AND order_lines.order_id IN ?", shopID, orderIDs).
+		Group("package_lines.order_line_id").Scan(&shipped).Error; err != nil {
+		return nil, nil, err
+	}
+	byOrder := map[int64][]models.OrderLine{}
+	remaining := map[int64]int64{}
+	for _, l := range lines {
+		byOrder[l.OrderID] = append(byOrder[l.OrderID], l)
+		remaining[l.ID] = l.Quantity
+	}
+	for _, s := range shipped {
+		remaining[s.OrderLineID] -= s.Units
+	}
+	return byOrder, remaining, nil
+}
+
+// ShipOrder ships an order in one or several packages (DOMAIN.md §3). Each
+// package lists the lines and quantities it holds; one package listing none
+// ships everything that remains. The order becomes PARTIALLY_SHIPPED or
+// SHIPPED; firstShippedAt is set by the first shipment and never moves (S5).
+// Sending the very same shipment again (the same carriers and numbers, all
+// already on the order) answers with the order as it stands, because
+// print-and-ship tools retry blindly; with an idempotency key, a retry
+// answers with the first result.
+//
+// Errors: FORBIDDEN for roles other than owner and shipper; NOT_FOUND for
+// an order not in the actor's shop; ORDER_CLOSED, ORDER_ALREADY_SHIPPED (S1);
+// AFTER_SALE_IN_PROGRESS (S6); UNKNOWN_CARRIER, INVALID_TRACKING_NUMBER (S2);
+// QUANTITY_EXCEEDS_ORDERED (S3); TRACKING_NUMBER_IN_USE (S4);
+// INVALID_ARGUMENT for no packages, more than 50, a line of another order,
+// a quantity under 1, or a package without lines among several.
+func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (models.Order, []models.Package, error) {
+	var (
+		o       models.Order
+		created []models.Package
+	)
+	e := &audit{op: OpShipOrder}
+	if err := validIdempotencyKey(in.IdempotencyKey); err != nil {
+		return o, nil, s.refuse(ctx, a, e, err)
+	}
+	if len(in.Packages) == 0 || len(in.Packages) > maxPackagesPerRequest {
+		return o, nil, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"packages"}, "a shipment has 1 to %d packages", maxPackagesPerRequest))
+	}
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		created = nil
+		var err error
+		if o, err = lockOrder(tx, a, in.Order); err != nil {
+			return err
+		}
+		e.object("Order", o.ID)
+		now := s.clock.Now()
+		if _, seen, err := claimIdempotencyKey(tx, a, OpShipOrder, in.IdempotencyKey, o.ShopID, now); err != nil || seen {
+			return err
+		}
+		rows := make([]*packageRow, len(in.Packages))
+		for i, p := range in.Packages {
+			c, n, perr := resolveCarrier(p.Carrier, p.TrackingNumber)
+			if perr != nil {
+				return prefixed(perr, "packages", fmt.Sprint(i))
+			}
+			rows[i] = &packageRow{index: i, order: &o, carrier: c, number: n, kind: models.PackageShipment}
+		}
+		if repeat, err := sameShipmentAgain(tx, o, rows); err != nil || repeat {
+			return err
+		}
+		if err := shippable(o); err != nil {
+			return err
+		}
+		byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID})
+		if err != nil {
+			return err
+		}
+		if err := allocateLines(rows, in.Packages, byOrder[o.ID], remaining); err != nil {
+			return err
+		}
+		seen := map[waybillKey]int{}
+		for i, r := range rows {
+			if j, dup := seen[r.key()]; dup {
+				return models.FieldError(models.CodeTrackingNumberInUse, []string{"packages", fmt.Sprint(i), "trackingNumber"},
+					"%s %s is given twice (packages %d and %d)", r.carrier.NameZh, r.number, j+1, i+1)
+			}
+			seen[r.key()] = i
+		}
+		if err := s.claimWaybills(tx, rows, now); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if r.err != nil {
+				return prefixed(r.err, "packages", fmt.Sprint(i))
+			}
+		}
+		if err := insertPackages(tx, rows, a, now); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			created = append(created, r.pkg)
+		}
+		full := true
+		for _, l := range byOrder[o.ID] {
+			if remaining[l.ID] > 0 {
+				full = false
+			}
+		}
+		if err := markShipped(tx, &o, full, now); err != nil {
+			return err
+		}
+		return settleIdempotencyKey(tx, a, OpShipOrder, in.IdempotencyKey, o.ID)
+	})
+	if err != nil {
+		return models.Order{}, nil, err
+	}
+	if created == nil {
+		// A repeat: answer with the order as it stands.
+		o, err = s.Order(ctx, a, OrderRef{ID: o.ID})
+	}
+	return o, created, err
+}
+
+// sameShipmentAgain tells whether every package asked for is already a
+// shipment package of the order (a blind retry).
+func sameShipmentAgain(tx *gorm.DB, o models.Order, rows []*packageRow) (bool, error) {
+	if o.Status == models.OrderPendingShipment {
+		return false, nil
+	}
+	var have []struct{ CarrierCode, TrackingNumber string }
+	if err := tx.Model(&models.Package{}).Select("carrier_code, tracking_number").
+		Where("shop_id = ? AND order_id = ? AND kind = ?", o.ShopID, o.ID, models.PackageShipment).Scan(&have).Error; err != nil {
+		return false, err
+	}
+	for _, r := range rows {
+		if !slices.ContainsFunc(have, func(h struct{ CarrierCode, TrackingNumber string }) bool {
+			return h.CarrierCode == r.carrier.Code && h.TrackingNumber == r.number
+		}) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// allocateLines checks S3 and fills each row's lines: one package with no
+// lines takes everything that remains; otherwise each package lists its
+// lines, and no line may go past what remains of it.
+func allocateLines(rows []*packageRow, in []PackageInput, lines []models.OrderLine, remaining map[int64]int64) error {
+	if len(in) == 1 && len(in[0].Lines) == 0 {
+		for _, l := range lines {
+			if remaining[l.ID] > 0 {
+				rows[0].lines = append(rows[0].lines, models.PackageLine{OrderLineID: l.ID, Quantity: remaining[l.ID]})
+				remaining[l.ID] = 0
+			}
+		}
+		return nil
+	}
+	ofOrder := map[int64]bool{}
+	for _, l := range lines {
+		ofOrder[l.ID] = true
+	}
+	for i, p := range in {
+		if len(p.Lines) == 0 {
+			return models.FieldError(models.CodeInvalidArgument, []string{"packages", fmt.Sprint(i), "lines"}, "when an order ships in several packages, each lists its lines")
+		}
+		for j, lq := range p.Lines {
+			field := []string{"packages", fmt.Sprint(i), "lines", fmt.Sprint(j)}
+			switch {
+			case !ofOrder[lq.OrderLineID]:
+				return models.FieldError(models.CodeInvalidArgument, append(field, "orderLineId"), "not a line of this order")
+			case lq.Quantity < 1:
+				return models.FieldError(models.CodeInvalidArgument, append(field, "quantity"), "a quantity is at least 1")
+			case lq.Quantity > remaining[lq.OrderLineID]:
+				return models.FieldError(models.CodeQuantityExceedsOrdered, append(field, "quantity"),
+					"%d units asked, %d of the line left to ship", lq.Quantity, max(0, remaining[lq.OrderLineID]))
+			}
+			remaining[lq.OrderLineID] -= lq.Quantity
+			rows[i].lines = append(rows[i].lines, models.PackageLine{OrderLineID: lq.OrderLineID, Quantity: lq.Quantity})
+		}
+	}
+	return nil
+}
+
+// markShipped moves the order to PARTIALLY_SHIPPED or SHIPPED with a
+// conditional update that must change exactly the one row it read, so a
+// forgotten lock could never let two shipments both win.
+func markShipped(tx *gorm.DB, o *models.Order, full bool, now time.Time) error {
+	status := models.OrderPartiallyShipped
+	updates := map[string]any{"status": status, "updated_at": now}
+	if full {
+		status = models.OrderShipped
+		updates["status"], updates["shipped_at"] = status, now
+		o.ShippedAt = &now
+	}
+	if o.FirstShippedAt == nil {
+		updates["first_shipped_at"] = now
+		o.FirstShippedAt = &now
+	}
+	res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND status = ?", o.ShopID, o.ID, o.Status).Updates(updates)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return models.Errorf(models.CodeOrderAlreadyShipped, "order %s changed meanwhile; read it again", o.Number)
+	}
+	o.Status, o.UpdatedAt = status, now
+	return nil
+}
+
+// AppendPackages adds packages to a fully shipped order (DOMAIN.md §4): a
+// forgotten item, a gift, a replacement. They carry no lines and play no
+// part in after-sales or timeliness (A5).
+//
+// Errors: FORBIDDEN for roles other than owner and shipper; NOT_FOUND;
+// ORDER_NOT_SHIPPED, ORDER_PARTIALLY_SHIPPED, ORDER_CLOSED (A1);
+// APPEND_WINDOW_EXPIRED past 30 days after the order became fully shipped
+// (A2); APPEND_LIMIT_REACHED past 20 appended packages (A3);
+// UNKNOWN_CARRIER, INVALID_TRACKING_NUMBER, TRACKING_NUMBER_IN_USE (A6);
+// INVALID_ARGUMENT for no packages, more than 50, or lines on a package.
+func (s *Service) AppendPackages(ctx context.Context, a Actor, in AppendInput) (models.Order, []models.Package, error) {
+	var (
+		o       models.Order
+		created []models.Package
+	)
+	e := &audit{op: OpAppendPackages}
+	if err := validIdempotencyKey(in.IdempotencyKey); err != nil {
+		return o, nil, s.refuse(ctx, a, e, err)
+	}
+	if len(in.Packages) == 0 || len(in.Packages) > maxPackagesPerRequest {
+		return o, nil, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"packages"}, "1 to %d packages per request", maxPackagesPerRequest))
+	}
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		created = nil
+		var err error
+		if o, err = lockOrder(tx, a, in.Order); err != nil {
+			return err
+		}
+		e.object("Order", o.ID)
+		now := s.clock.Now()
+		if _, seen, err := claimIdempotencyKey(tx, a, OpAppendPackages, in.IdempotencyKey, o.ShopID, now); err != nil || seen {
+			return err
+		}
+		rows := make([]*packageRow, len(in.Packages))
+		for i, p := range in.Packages {
+			if len(p.Lines) > 0 {
+				return models.FieldError(models.CodeInvalidArgument, []string{"packages", fmt.Sprint(i), "lines"}, "appended packages carry no order lines")
+			}
+			c, n, perr := resolveCarrier(p.Carrier, p.TrackingNumber)
+			if perr != nil {
+				return prefixed(perr, "packages", fmt.Sprint(i))
+			}
+			rows[i] = &packageRow{index: i, order: &o, carrier: c, number: n, kind: models.PackageAppended}
+		}
+		appendRows(tx, rows, now)
+		if err := s.settleAppends(tx, rows, now); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if r.err != nil {
+				return prefixed(r.err, "packages", fmt.Sprint(i))
+			}
+		}
+		if err := insertPackages(tx, rows, a, now); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			created = append(created, r.pkg)
+		}
+		return settleIdempotencyKey(tx, a, OpAppendPackages, in.IdempotencyKey, o.ID)
+	})
+	if err != nil {
+		return models.Order{}, nil, err
+	}
+	if created == nil {
+		o, err = s.Order(ctx, a, OrderRef{ID: o.ID})
+	}
+	return o, created, err
+}
+
+// appendRows checks A1 and A2 for each row; appendSeqs then numbers them.
+func appendRows(tx *gorm.DB, rows []*packageRow, now time.Time) {
+	for _, r := range rows {
+		if err := appendable(*r.order, now); err != nil {
+			r.fail(err)
+		}
+	}
+}
+
+// settleAppends claims the rows' numbers (A6/S4) and then numbers the
+// appended packages of each order in row order, refusing those past the
+// 20th (A3). Numbers of rows refused for the limit are released again.
+func (s *Service) settleAppends(tx *gorm.DB, rows []*packageRow, now time.Time) error {
+	if err := s.claimWaybills(tx, rows, now); err != nil {
+		return err
+	}
+	var ids []int64
+	var shopID int64
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if r.err == nil && !seen[r.order.ID] {
+			seen[r.order.ID] = true
+			ids = append(ids, r.order.ID)
+			shopID = r.order.ShopID
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	next := map[int64]int64{}
+	for _, chunk := range chunks(ids, 1000) {
+		var counts []struct {
+			OrderID int64
+			Seq     int64
+		}
+		if err := tx.Model(&models.Package{}).Select("order_id, MAX(append_seq) AS seq").
+			Where("shop_id = ? AND order_id IN ? AND kind = ?", shopID, chunk, models.PackageAppended).
+			Group("order_id").Scan(&counts).Error; err != nil {
+			return err
+		}
+		for _, c := range counts {
+			next[c.OrderID] = c.Seq
+		}
+	}
+	var release []*packageRow
+	for _, r := range rows {
+		if r.err != nil {
+			continue
+		}
+		if next[r.order.ID] >= models.MaxAppendedPackages {
+			r.fail(models.Errorf(models.CodeAppendLimitReached, "order %s has %d appended packages, the most allowed", r.order.Number, models.MaxAppendedPackages))
+			release = append(release, r)
+			continue
+		}
+		next[r.order.ID]++
+		r.seq = next[r.order.ID]
+	}
+	return releaseWaybills(tx, release, rows)
+}
+
+// releaseWaybills gives back the numbers that refused rows had claimed. A
+// claim that merged shipping shares belongs to another order and stays; a
+// claim the refused row made first passes to a good row of the batch that
+// shares it, if any, and is deleted otherwise.
+func releaseWaybills(tx *gorm.DB, released, all []*packageRow) error {
+	for _, r := range released {
+		heir := slices.IndexFunc(all, func(g *packageRow) bool {
+			return g.err == nil && g.key() == r.key() && g.order.ID != r.order.ID
+		})
+		q := tx.Model(&models.Waybill{}).Where("carrier_code = ? AND tracking_number = ? AND order_id = ?", r.carrier.Code, r.number, r.order.ID)
+		var err error
+		if heir >= 0 {
+			err = q.Update("order_id", all[heir].order.ID).Error
+		} else {
+			err = q.Delete(&models.Waybill{}).Error
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixed puts a path in front of a rule's field, so that it points into
+// the request (packages.2.trackingNumber).
+func prefixed(err *models.Error, path ...string) *models.Error {
+	out := *err
+	out.Field = append(append([]string{}, path...), err.Field...)
+	return &out
+}

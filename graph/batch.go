@@ -1,0 +1,105 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/fahuo/fahuo/batchfile"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/graph/model"
+	"github.com/fahuo/fahuo/models"
+)
+
+// maxBatchFile caps an uploaded batch file: 5000 rows of three short
+// columns fit in well under a megabyte, even as XLSX.
+const maxBatchFile = 10 << 20
+
+// batchColumns are the columns of a batch file and the header names that
+// merchants' spreadsheets and other tools use for them.
+var batchColumns = batchfile.Spec{
+	MaxRows: models.MaxBatchRows,
+	Columns: []batchfile.Column{
+		{Key: "orderNumber", Headers: []string{"订单号", "订单编号", "订单ID", "order number", "orderNumber", "order_no", "order id"}},
+		{Key: "carrier", Headers: []string{"快递公司", "物流公司", "快递", "承运商", "carrier", "courier", "express company"}},
+		{Key: "trackingNumber", Headers: []string{"快递单号", "运单号", "物流单号", "快递单号码", "tracking number", "trackingNumber", "waybill", "waybill number"}},
+	},
+}
+
+type batchRunner func(ctx context.Context, a fulfillment.Actor, rows []fulfillment.BatchRow, key string) (fulfillment.BatchResult, error)
+
+// runBatch decodes a batch (a list or a file) and presents the domain's
+// row-by-row answer.
+func (r *mutationResolver) runBatch(ctx context.Context, input model.BatchInput, run batchRunner) (*model.BatchPayload, error) {
+	a := fulfillment.ActorFrom(ctx)
+	rows, err := batchRows(input)
+	var res fulfillment.BatchResult
+	if err == nil {
+		res, err = run(ctx, a, rows, deref(input.IdempotencyKey))
+	}
+	ue, err := userErrors(err)
+	if err != nil || len(ue) > 0 {
+		return &model.BatchPayload{Rows: []*model.BatchRowResult{}, UserErrors: withPrefix(ue, "input")}, err
+	}
+	out := &model.BatchPayload{Total: int64(len(res.Rows)), Succeeded: int64(res.Succeeded), Failed: int64(res.Failed), UserErrors: ue}
+	for _, row := range res.Rows {
+		rr := &model.BatchRowResult{Index: int64(row.Index), OrderNumber: row.OrderNumber, Ok: row.OK(), Package: row.Package,
+			UserErrors: []*models.Error{}}
+		if row.Line > 0 {
+			line := int64(row.Line)
+			rr.Line = &line
+		}
+		if row.Err != nil {
+			rr.UserErrors = []*models.Error{row.Err}
+		}
+		out.Rows = append(out.Rows, rr)
+	}
+	return out, nil
+}
+
+// batchRows takes the rows from the list or the file, exactly one of them.
+func batchRows(input model.BatchInput) ([]fulfillment.BatchRow, error) {
+	switch {
+	case input.File != nil && input.Rows != nil:
+		return nil, models.FieldError(models.CodeInvalidArgument, []string{"file"}, "send rows or a file, not both")
+	case input.File != nil:
+		return readBatchFile(*input.File)
+	case input.Rows != nil:
+		rows := make([]fulfillment.BatchRow, len(input.Rows))
+		for i, r := range input.Rows {
+			rows[i] = fulfillment.BatchRow{OrderNumber: r.OrderNumber, Carrier: r.Carrier, TrackingNumber: r.TrackingNumber}
+		}
+		return rows, nil
+	}
+	return nil, models.FieldError(models.CodeInvalidArgument, []string{"rows"}, "send rows or a file")
+}
+
+// readBatchFile reads an uploaded CSV or XLSX into rows. A file that cannot
+// be read is INVALID_FILE (or BATCH_TOO_LARGE) as a whole; a cell that
+// cannot be read refuses its row only.
+func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
+	if up.Size > maxBatchFile {
+		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", maxBatchFile>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(up.File, maxBatchFile+1))
+	if err != nil {
+		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file could not be read")
+	}
+	if len(data) > maxBatchFile {
+		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", maxBatchFile>>20)
+	}
+	f, err := batchfile.Read(up.Filename, data, batchColumns)
+	if err != nil {
+		if e, ok := models.AsError(err); ok {
+			return nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"file"}}
+		}
+		return nil, fmt.Errorf("read batch file: %w", err)
+	}
+	rows := make([]fulfillment.BatchRow, len(f.Rows))
+	for i, r := range f.Rows {
+		rows[i] = fulfillment.BatchRow{OrderNumber: r.Values["orderNumber"], Carrier: r.Values["carrier"],
+			TrackingNumber: r.Values["trackingNumber"], Line: r.Line, Err: r.Err}
+	}
+	return rows, nil
+}
