@@ -200,8 +200,8 @@ func TestTrackingScansAndDelivery(t *testing.T) {
 				Status   string
 				Packages []struct {
 					Kind, TrackingNumber, TrackingURL, Status string
-					Carrier                                    struct{ NameZh string }
-					Events                                     []struct{ Status string }
+					Carrier                                   struct{ NameZh string }
+					Events                                    []struct{ Status string }
 				}
 			}
 		}

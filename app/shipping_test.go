@@ -296,4 +296,3 @@ func TestParallelClaimsOfOneNumber(t *testing.T) {
 		}
 	})
 }
-
