@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -22,6 +23,22 @@ const (
 	unzipSizeLimit    = 64 << 20
 	unzipXMLSizeLimit = 16 << 20
 	maxParts          = 1000
+)
+
+// Markup limits, counted as '<' plus '=' (elements plus attributes) in each
+// XML part. Bytes alone do not bound the cost: excelize decodes the styles
+// and the shared strings into structs at a few hundred bytes per element,
+// so 16 MB of "<xf/>" (an 86 KB upload) took over 1 GB, and every element of
+// the sheet costs CPU in both passes over it. The sheet limit fits a
+// 5000-row order export of 60 columns; the shared strings, 150,000 distinct
+// texts; no other part of a real batch file comes near its limit.
+const (
+	maxSheetMarkup   = 3_000_000
+	maxStringsMarkup = 750_000
+	maxPartMarkup    = 150_000
+	// maxSheetRows is Excel's own row limit: a sheet past it was not made
+	// by a spreadsheet, and rows without numbers could go on forever.
+	maxSheetRows = 1 << 20
 )
 
 // readXLSX reads the workbook's first visible sheet. The archive is checked
@@ -69,7 +86,9 @@ func readRows(f *excelize.File, sheet string, t *table) error {
 	defer rows.Close()
 	line := 0
 	for rows.Next() {
-		line++
+		if line++; line > maxSheetRows {
+			return damagedAt(line)
+		}
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return damagedAt(line)
@@ -174,17 +193,57 @@ func checkZip(zr *zip.Reader) (map[string]*zip.File, error) {
 		return nil, notWorkbook()
 	}
 	for _, zf := range zr.File {
-		rc, err := zf.Open()
-		if err != nil {
-			return nil, damaged()
-		}
-		_, err = io.Copy(io.Discard, rc)
-		rc.Close()
-		if err != nil {
-			return nil, damaged()
+		if err := checkPart(zf); err != nil {
+			return nil, err
 		}
 	}
 	return parts, nil
+}
+
+// checkPart unpacks one part into nothing, counting the markup of XML parts
+// and stopping as soon as it passes the part's limit.
+func checkPart(zf *zip.File) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return damaged()
+	}
+	defer rc.Close()
+	w := &markupCounter{limit: -1}
+	lower := strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))
+	switch {
+	case !strings.HasSuffix(lower, ".xml") && !strings.HasSuffix(lower, ".rels"):
+	case strings.HasPrefix(lower, "xl/worksheets/"):
+		w.limit = maxSheetMarkup
+	case lower == "xl/sharedstrings.xml":
+		w.limit = maxStringsMarkup
+	default:
+		w.limit = maxPartMarkup
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		if errors.Is(err, errTooMuchMarkup) {
+			return fileError("工作簿内容过多，请只保留需要的工作表、行和列后另存为新文件",
+				"the workbook holds too much; keep only the sheet, rows and columns needed and save it as a new file")
+		}
+		return damaged()
+	}
+	return nil
+}
+
+var errTooMuchMarkup = errors.New("batchfile: too much markup")
+
+// markupCounter counts elements and attributes of what is written to it;
+// a negative limit counts nothing.
+type markupCounter struct{ n, limit int }
+
+func (c *markupCounter) Write(p []byte) (int, error) {
+	if c.limit < 0 {
+		return len(p), nil
+	}
+	c.n += bytes.Count(p, []byte("<")) + bytes.Count(p, []byte("="))
+	if c.n > c.limit {
+		return 0, errTooMuchMarkup
+	}
+	return len(p), nil
 }
 
 // firstSheet finds the first visible worksheet, by the same path rules as

@@ -1,6 +1,7 @@
 package batchfile_test
 
 import (
+	"fmt"
 	"archive/zip"
 	"bytes"
 	"compress/flate"
@@ -77,7 +78,7 @@ func TestExperiment(t *testing.T) {
 		"xl/_rels/workbook.xml.rels": func(w io.Writer) { io.WriteString(w, wbRels) },
 		"xl/worksheets/sheet1.xml":   func(w io.Writer) { io.WriteString(w, sheetOneRow) },
 		"xl/sharedStrings.xml": func(w io.Writer) {
-			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t>a</t></si>`, `</sst>`, 16<<20-1<<16)
+			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t>a</t></si>`, `</sst>`, 17*187000-17*4096)
 		},
 	})
 	measure(t, "sst 16MB", sst)
@@ -85,20 +86,38 @@ func TestExperiment(t *testing.T) {
 		"xl/_rels/workbook.xml.rels": func(w io.Writer) { io.WriteString(w, wbRels) },
 		"xl/worksheets/sheet1.xml":   func(w io.Writer) { io.WriteString(w, sheetOneRow) },
 		"xl/styles.xml": func(w io.Writer) {
-			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>`, `<xf/>`, `</cellXfs></styleSheet>`, 16<<20-1<<16)
+			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>`, `<xf/>`, `</cellXfs></styleSheet>`, 5*149000-5*4096)
 		},
 	})
 	measure(t, "styles 16MB", styles)
 	empty := expZip(t, map[string]func(io.Writer){
 		"xl/worksheets/sheet1.xml": func(w io.Writer) {
-			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`, `<row/>`, `</sheetData></worksheet>`, 60<<20)
+			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`, `<row/>`, `</sheetData></worksheet>`, 6*1040000)
 		},
 	})
 	measure(t, "sheet 60MB empty rows", empty)
 	cells := expZip(t, map[string]func(io.Writer){
 		"xl/worksheets/sheet1.xml": func(w io.Writer) {
-			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">`, `<c/>`, `</row></sheetData></worksheet>`, 15<<20)
+			repeat(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">`, `<c/>`, `</row></sheetData></worksheet>`, 4*2990000-4*4096)
 		},
 	})
-	measure(t, "sheet 15MB of empty cells in one row", cells)
+	measure(t, "sheet of empty cells in one row", cells)
+	var rows [][]any
+	hdr := []any{"订单号", "快递公司", "运单号"}
+	for j := 3; j < 60; j++ {
+		hdr = append(hdr, fmt.Sprintf("列%d", j))
+	}
+	rows = append(rows, hdr)
+	for i := 0; i < 5000; i++ {
+		r := []any{fmt.Sprintf("69%017d", i), "顺丰", fmt.Sprintf("SF%013d", i)}
+		for j := 3; j < 60; j++ {
+			if j < 20 {
+				r = append(r, fmt.Sprintf("广东省深圳市南山区某某路%d号 %d", i, j))
+			} else {
+				r = append(r, fmt.Sprintf("状态%d", (i+j)%7))
+			}
+		}
+		rows = append(rows, r)
+	}
+	measure(t, "legit 60-column export", buildXLSX(t, rows))
 }
