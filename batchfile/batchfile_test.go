@@ -373,6 +373,16 @@ func TestReadXLSX(t *testing.T) {
 			name: "first visible sheet", file: "a.xlsx", spec: ship(), format: "xlsx", header: true, data: hidden(),
 			rows: []rowWant{{2, []string{"1001", "SF", "1"}, ""}},
 		},
+		{
+			name: "hand-written workbook, inline strings, rows without numbers", file: "a.xlsx", spec: ship(), format: "xlsx", header: true,
+			data: handWorkbook(t, "<sheetData>"+strings.ReplaceAll(inlineRow(0, "订单号", "快递公司", "运单号")+inlineRow(0, "1001", "SF", "1"), ` r="0"`, "")+
+				inlineRow(5, "1002", "SF", "2")+`<row><c r="A6" t="str"><v>123456789012345678</v></c><c r="C6"><v>123456789012345678</v></c></row></sheetData></worksheet>`),
+			rows: []rowWant{
+				{2, []string{"1001", "SF", "1"}, ""},
+				{5, []string{"1002", "SF", "2"}, ""},
+				{6, []string{"123456789012345678", "", "123456789012345678"}, "运单号 123456789012345678 是数字格式"},
+			},
+		},
 	})
 }
 
@@ -410,7 +420,7 @@ func TestMaxRows(t *testing.T) {
 	}
 }
 
-// TestTooLargeStopsEarly reads a 9 MB CSV of 300,000 rows: refusing it must
+// TestTooLargeStopsEarly reads a 12 MB CSV of 300,000 rows: refusing it must
 // not parse the rows after the first one too many.
 func TestTooLargeStopsEarly(t *testing.T) {
 	data := shipmentCSV(300_000, true)
@@ -483,8 +493,25 @@ func TestReadRefusesFile(t *testing.T) {
 		{"zip that is not a workbook", "a.xlsx", zipOf(map[string]string{"readme.txt": "hello"}), ship(), "不是 Excel 工作簿"},
 		{"zip without workbook", "a.xlsx", zipOf(map[string]string{"[Content_Types].xml": "<Types/>"}), ship(), "not an Excel workbook"},
 		{"empty zip", "a.xlsx", zipOf(nil), ship(), "not an Excel workbook"},
+		{"Word document", "a.xlsx", zipOf(map[string]string{
+			"[Content_Types].xml": "<Types/>",
+			"_rels/.rels":         `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+			"word/document.xml":   `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>`,
+		}), ship(), "不是 Excel 工作簿"},
 		{"truncated xlsx", "a.xlsx", valid[:len(valid)/2], ship(), "damaged"},
 		{"corrupted sheet data", "a.xlsx", corruptSheet(t, valid), ship(), "damaged"},
+		{
+			"sheet XML cut short", "a.xlsx",
+			handWorkbook(t, "<sheetData>"+inlineRow(1, "订单号", "快递公司", "运单号")+inlineRow(2, "1001", "SF", "1")+`<row r="3"><c t="inlineStr"><is><t>10`),
+			ship(), "第3行附近已损坏",
+		},
+		{"row past Excel's last row", "a.xlsx", handWorkbook(t, "<sheetData>"+inlineRow(1048577, "1001", "SF", "1")+"</sheetData></worksheet>"), ship(), "damaged"},
+		{
+			"styles that would unpack into gigabytes of structs", "a.xlsx",
+			handWorkbook(t, "<sheetData>"+inlineRow(1, "1001", "SF", "1")+"</sheetData></worksheet>",
+				[2]string{"xl/styles.xml", `<styleSheet><cellXfs>` + strings.Repeat("<xf/>", 200_000) + `</cellXfs></styleSheet>`}),
+			ship(), "holds too much",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -550,6 +577,40 @@ var bombParts = []struct{ name, body string }{
 	{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
 }
 
+// handWorkbook is a workbook written part by part, for what excelize would
+// never write: sheet XML as given, extra parts.
+func handWorkbook(t *testing.T, sheet string, extra ...[2]string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	parts := [][2]string{{"xl/worksheets/sheet1.xml", sheetHead + sheet}}
+	for _, p := range bombParts {
+		parts = append(parts, [2]string{p.name, p.body})
+	}
+	for _, p := range append(parts, extra...) {
+		w, err := zw.Create(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, p[1])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+const sheetHead = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`
+
+func inlineRow(r int, vals ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<row r="%d">`, r)
+	for _, v := range vals {
+		fmt.Fprintf(&b, `<c t="inlineStr"><is><t>%s</t></is></c>`, v)
+	}
+	return b.String() + "</row>"
+}
+
 // writeBombSheet writes a sheet of about size bytes of rows, one repeated
 // block at a time, so that making it costs no memory.
 func writeBombSheet(t testing.TB, w io.Writer, size int) {
@@ -560,7 +621,7 @@ func writeBombSheet(t testing.TB, w io.Writer, size int) {
 			t.Fatal(err)
 		}
 	}
-	must(io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`))
+	must(io.WriteString(w, sheetHead+`<sheetData>`))
 	for n := 0; n < size; n += len(block) {
 		must(w.Write(block))
 	}
@@ -631,7 +692,11 @@ func TestZipBomb(t *testing.T) {
 			took, allocated := time.Since(start), totalAlloc()-before
 			t.Logf("%d KB file unpacking to %d MB: built in %v, refused in %v after allocating %d KB",
 				len(data)>>10, size>>20, built.Round(time.Millisecond), took.Round(time.Microsecond), allocated>>10)
-			wantCode(t, err, models.CodeInvalidFile, "")
+			msg := "unpacks to more than 64 MB"
+			if lie {
+				msg = "damaged"
+			}
+			wantCode(t, err, models.CodeInvalidFile, msg)
 			if allocated > 32<<20 {
 				t.Errorf("allocated %d MB refusing a bomb", allocated>>20)
 			}

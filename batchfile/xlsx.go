@@ -269,11 +269,19 @@ func firstSheet(parts map[string]*zip.File) (string, *zip.File, error) {
 	}
 	type sheet struct{ name, state, id string }
 	var sheets []sheet
+	root := ""
 	walkXML(parts[workbook], func(el xml.StartElement) {
+		if root == "" {
+			root = el.Name.Local
+		}
 		if el.Name.Local == "sheet" {
 			sheets = append(sheets, sheet{attr(el, "name", false), attr(el, "state", false), attr(el, "id", true)})
 		}
 	})
+	if root != "workbook" {
+		// A Word or PowerPoint file is packaged the same way.
+		return "", nil, notWorkbook()
+	}
 	if len(sheets) == 0 {
 		return "", nil, fileError("工作簿里没有工作表", "the workbook has no worksheet")
 	}

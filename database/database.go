@@ -60,7 +60,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*gorm.DB, error) {
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		Logger: quietLogger{logger.NewSlogLogger(opt.Logger, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
+			SlowThreshold:             slowStatement,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
@@ -201,8 +201,17 @@ func (l quietLogger) LogMode(level logger.LogLevel) logger.Interface {
 
 func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) ||
-		errors.Is(err, gorm.ErrCheckConstraintViolated) {
+		errors.Is(err, gorm.ErrCheckConstraintViolated) || errors.Is(err, gorm.ErrRecordNotFound) {
 		err = nil
+	}
+	// Only failures and slow statements are logged; skipping the rest here
+	// saves building every statement's text with its values, which the
+	// wrapped logger does before it looks at the level.
+	if err == nil && time.Since(begin) < slowStatement {
+		return
 	}
 	l.Interface.Trace(ctx, begin, fc, err)
 }
+
+// slowStatement is the duration past which a statement is logged.
+const slowStatement = 500 * time.Millisecond

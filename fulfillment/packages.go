@@ -56,24 +56,27 @@ func resolveCarrier(name, number string) (carriers.Carrier, string, *models.Erro
 	return c, n, nil
 }
 
-// orderPairs lists the carrier + number pairs the orders already carry, so
-// that a number is never used twice in one order (S4).
-func orderPairs(tx *gorm.DB, shopID int64, orderIDs []int64) (map[int64]map[waybillKey]bool, error) {
-	var rows []struct {
-		OrderID        int64
-		CarrierCode    string
-		TrackingNumber string
-	}
-	if err := tx.Model(&models.Package{}).Select("order_id, carrier_code, tracking_number").
-		Where("shop_id = ? AND order_id IN ?", shopID, orderIDs).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
+// orderPairs finds which of the pairs the given orders already carry, so
+// that a number is never used twice in one order (S4). It looks the pairs
+// up, not the orders' packages, which may be many.
+func orderPairs(tx *gorm.DB, shopID int64, pairs [][]any) (map[int64]map[waybillKey]bool, error) {
 	out := map[int64]map[waybillKey]bool{}
-	for _, r := range rows {
-		if out[r.OrderID] == nil {
-			out[r.OrderID] = map[waybillKey]bool{}
+	for _, chunk := range chunks(pairs, 1000) {
+		var rows []struct {
+			OrderID        int64
+			CarrierCode    string
+			TrackingNumber string
 		}
-		out[r.OrderID][waybillKey{r.CarrierCode, r.TrackingNumber}] = true
+		if err := tx.Model(&models.Package{}).Select("order_id, carrier_code, tracking_number").
+			Where("(carrier_code, tracking_number) IN ? AND shop_id = ?", chunk, shopID).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if out[r.OrderID] == nil {
+				out[r.OrderID] = map[waybillKey]bool{}
+			}
+			out[r.OrderID][waybillKey{r.CarrierCode, r.TrackingNumber}] = true
+		}
 	}
 	return out, nil
 }
@@ -110,15 +113,7 @@ func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) 
 			owners[waybillKey{w.CarrierCode, w.TrackingNumber}] = w
 		}
 	}
-	orderIDs := map[int64]bool{}
-	var ids []int64
-	for _, r := range good {
-		if !orderIDs[r.order.ID] {
-			orderIDs[r.order.ID] = true
-			ids = append(ids, r.order.ID)
-		}
-	}
-	onOrder, err := orderPairs(tx, good[0].order.ShopID, ids)
+	onOrder, err := orderPairs(tx, good[0].order.ShopID, keys)
 	if err != nil {
 		return err
 	}

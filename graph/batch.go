@@ -16,17 +16,6 @@ import (
 // columns fit in well under a megabyte, even as XLSX.
 const maxBatchFile = 10 << 20
 
-// batchColumns are the columns of a batch file and the header names that
-// merchants' spreadsheets and other tools use for them.
-var batchColumns = batchfile.Spec{
-	MaxRows: models.MaxBatchRows,
-	Columns: []batchfile.Column{
-		{Key: "orderNumber", Headers: []string{"订单号", "订单编号", "订单ID", "order number", "orderNumber", "order_no", "order id"}},
-		{Key: "carrier", Headers: []string{"快递公司", "物流公司", "快递", "承运商", "carrier", "courier", "express company"}},
-		{Key: "trackingNumber", Headers: []string{"快递单号", "运单号", "物流单号", "快递单号码", "tracking number", "trackingNumber", "waybill", "waybill number"}},
-	},
-}
-
 type batchRunner func(ctx context.Context, a fulfillment.Actor, rows []fulfillment.BatchRow, key string) (fulfillment.BatchResult, error)
 
 // runBatch decodes a batch (a list or a file) and presents the domain's
@@ -89,7 +78,7 @@ func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
 	if len(data) > maxBatchFile {
 		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", maxBatchFile>>20)
 	}
-	f, err := batchfile.Read(up.Filename, data, batchColumns)
+	f, err := batchfile.Read(up.Filename, data, batchfile.ShipmentSpec())
 	if err != nil {
 		if e, ok := models.AsError(err); ok {
 			return nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"file"}}
@@ -98,8 +87,8 @@ func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
 	}
 	rows := make([]fulfillment.BatchRow, len(f.Rows))
 	for i, r := range f.Rows {
-		rows[i] = fulfillment.BatchRow{OrderNumber: r.Values["orderNumber"], Carrier: r.Values["carrier"],
-			TrackingNumber: r.Values["trackingNumber"], Line: r.Line, Err: r.Err}
+		rows[i] = fulfillment.BatchRow{OrderNumber: r.Values[batchfile.KeyOrderNumber], Carrier: r.Values[batchfile.KeyCarrier],
+			TrackingNumber: r.Values[batchfile.KeyTrackingNumber], Line: r.Line, Err: r.Err}
 	}
 	return rows, nil
 }
