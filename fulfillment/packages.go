@@ -61,15 +61,15 @@ func resolveCarrier(name, number string) (carriers.Carrier, string, *models.Erro
 // up, not the orders' packages, which may be many.
 func orderPairs(tx *gorm.DB, shopID int64, pairs [][]any) (map[int64]map[waybillKey]bool, error) {
 	out := map[int64]map[waybillKey]bool{}
-	for _, chunk := range chunks(pairs, 1000) {
+	err := byCarrier(pairs, func(carrier string, numbers []string) error {
 		var rows []struct {
 			OrderID        int64
 			CarrierCode    string
 			TrackingNumber string
 		}
 		if err := tx.Model(&models.Package{}).Select("order_id, carrier_code, tracking_number").
-			Where("(carrier_code, tracking_number) IN ? AND shop_id = ?", chunk, shopID).Scan(&rows).Error; err != nil {
-			return nil, err
+			Where("carrier_code = ? AND tracking_number IN ? AND shop_id = ?", carrier, numbers, shopID).Scan(&rows).Error; err != nil {
+			return err
 		}
 		for _, r := range rows {
 			if out[r.OrderID] == nil {
@@ -77,8 +77,32 @@ func orderPairs(tx *gorm.DB, shopID int64, pairs [][]any) (map[int64]map[waybill
 			}
 			out[r.OrderID][waybillKey{r.CarrierCode, r.TrackingNumber}] = true
 		}
+		return nil
+	})
+	return out, err
+}
+
+// byCarrier calls fn with the numbers of each carrier, a thousand at a time:
+// "carrier = ? AND number IN (…)" uses the (carrier, number) index on both
+// databases, where a list of (carrier, number) pairs makes PostgreSQL scan.
+func byCarrier(pairs [][]any, fn func(carrier string, numbers []string) error) error {
+	var carriersInOrder []string
+	numbers := map[string][]string{}
+	for _, p := range pairs {
+		c, n := p[0].(string), p[1].(string)
+		if _, ok := numbers[c]; !ok {
+			carriersInOrder = append(carriersInOrder, c)
+		}
+		numbers[c] = append(numbers[c], n)
 	}
-	return out, nil
+	for _, c := range carriersInOrder {
+		for _, chunk := range chunks(numbers[c], 1000) {
+			if err := fn(c, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // claimWaybills decides S4 for the rows that are still good, in row order,
@@ -104,14 +128,18 @@ func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) 
 		return nil
 	}
 	owners := map[waybillKey]models.Waybill{}
-	for _, chunk := range chunks(keys, 1000) {
+	err := byCarrier(keys, func(carrier string, numbers []string) error {
 		var found []models.Waybill
-		if err := tx.Where("(carrier_code, tracking_number) IN ?", chunk).Find(&found).Error; err != nil {
+		if err := tx.Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).Find(&found).Error; err != nil {
 			return err
 		}
 		for _, w := range found {
 			owners[waybillKey{w.CarrierCode, w.TrackingNumber}] = w
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	onOrder, err := orderPairs(tx, good[0].order.ShopID, keys)
 	if err != nil {
@@ -203,9 +231,14 @@ func (s *Service) mayShare(w models.Waybill, o *models.Order) bool {
 }
 
 // insertPackages writes the good rows' packages, their lines and a history
-// line per package, in a few statements.
+// line per package: one statement per thousand packages for each table.
 func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time) error {
-	var pkgs []*models.Package
+	type key struct {
+		order int64
+		wb    waybillKey
+	}
+	byKey := map[key]*packageRow{}
+	var values [][]any
 	for _, r := range rows {
 		if r.err != nil {
 			continue
@@ -213,41 +246,86 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time)
 		r.pkg = models.Package{ShopID: r.order.ShopID, OrderID: r.order.ID, Kind: r.kind, CarrierCode: r.carrier.Code,
 			TrackingNumber: r.number, Status: models.PackageAwaitingPickup, ShippedAt: now,
 			InterceptStatus: models.InterceptNone, CreatedAt: now}
+		var seq any
 		if r.kind == models.PackageAppended {
-			seq := r.seq
-			r.pkg.AppendSeq = &seq
+			s := r.seq
+			r.pkg.AppendSeq, seq = &s, s
 		}
-		pkgs = append(pkgs, &r.pkg)
+		byKey[key{r.order.ID, r.key()}] = r
+		values = append(values, []any{r.pkg.ShopID, r.pkg.OrderID, string(r.pkg.Kind), seq, r.pkg.CarrierCode, r.pkg.TrackingNumber,
+			string(r.pkg.Status), now, string(r.pkg.InterceptStatus), now})
 	}
-	if len(pkgs) == 0 {
+	if len(values) == 0 {
 		return nil
 	}
-	if err := tx.CreateInBatches(pkgs, 500).Error; err != nil {
-		return translatePackageError(err)
+	for _, chunk := range chunks(values, 1000) {
+		var ids []struct {
+			ID             int64
+			OrderID        int64
+			CarrierCode    string
+			TrackingNumber string
+		}
+		err := insertValues(tx, "packages", []string{"shop_id", "order_id", "kind", "append_seq", "carrier_code", "tracking_number",
+			"status", "shipped_at", "intercept_status", "created_at"}, chunk, "RETURNING id, order_id, carrier_code, tracking_number", &ids)
+		if err != nil {
+			return translatePackageError(err)
+		}
+		// Matched by key, never by position.
+		for _, id := range ids {
+			if r := byKey[key{id.OrderID, waybillKey{id.CarrierCode, id.TrackingNumber}}]; r != nil {
+				r.pkg.ID = id.ID
+			}
+		}
 	}
-	var lines []models.PackageLine
-	var events []models.OrderEvent
+	var lines, events [][]any
 	for _, r := range rows {
 		if r.err != nil {
 			continue
 		}
+		if r.pkg.ID == 0 {
+			return fmt.Errorf("package %s %s of order %d got no id", r.carrier.Code, r.number, r.order.ID)
+		}
 		for _, l := range r.lines {
-			l.ShopID, l.PackageID = r.pkg.ShopID, r.pkg.ID
-			lines = append(lines, l)
+			lines = append(lines, []any{r.pkg.ShopID, r.pkg.ID, l.OrderLineID, l.Quantity})
 		}
 		action, detail := "ship", fmt.Sprintf("%s %s", r.carrier.NameZh, r.number)
 		if r.kind == models.PackageAppended {
 			action, detail = "appendPackage", fmt.Sprintf("%s %s（第 %d 个追加包裹）", r.carrier.NameZh, r.number, r.seq)
 		}
-		events = append(events, models.OrderEvent{ShopID: r.order.ShopID, OrderID: r.order.ID, At: now,
-			ActorName: actor.Name, Action: action, Detail: detail})
+		events = append(events, []any{r.order.ShopID, r.order.ID, now, actor.Name, action, detail})
 	}
-	if len(lines) > 0 {
-		if err := tx.CreateInBatches(lines, 1000).Error; err != nil {
+	for _, chunk := range chunks(lines, 1000) {
+		if err := insertValues(tx, "package_lines", []string{"shop_id", "package_id", "order_line_id", "quantity"}, chunk, "", nil); err != nil {
 			return err
 		}
 	}
-	return tx.CreateInBatches(events, 1000).Error
+	for _, chunk := range chunks(events, 1000) {
+		if err := insertValues(tx, "order_events", []string{"shop_id", "order_id", "at", "actor_name", "action", "detail"}, chunk, "", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertValues inserts many rows in one statement; with returning, it
+// scans what the statement returns into dest.
+func insertValues(tx *gorm.DB, table string, cols []string, rows [][]any, returning string, dest any) error {
+	var sql strings.Builder
+	sql.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	args := make([]any, 0, len(rows)*len(cols))
+	for i, r := range rows {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString(one)
+		args = append(args, r...)
+	}
+	if returning == "" {
+		return tx.Exec(sql.String(), args...).Error
+	}
+	sql.WriteString(" " + returning)
+	return tx.Raw(sql.String(), args...).Scan(dest).Error
 }
 
 // translatePackageError turns the database's backstops into the rules they

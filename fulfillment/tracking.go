@@ -203,18 +203,19 @@ func (s *Service) TrackingEvents(ctx context.Context, a Actor, keys []TrackingKe
 			shopIDs = append(shopIDs, k.ShopID)
 		}
 	}
-	for _, chunk := range chunks(pairs, 1000) {
+	err := byCarrier(pairs, func(carrier string, numbers []string) error {
 		var evs []models.TrackingEvent
-		if err := s.db.WithContext(ctx).Where("shop_id IN ? AND (carrier_code, tracking_number) IN ?", shopIDs, chunk).
+		if err := s.db.WithContext(ctx).Where("shop_id IN ? AND carrier_code = ? AND tracking_number IN ?", shopIDs, carrier, numbers).
 			Order("occurred_at DESC, id DESC").Find(&evs).Error; err != nil {
-			return nil, err
+			return err
 		}
 		for _, ev := range evs {
 			k := TrackingKey{ev.ShopID, ev.CarrierCode, ev.TrackingNumber}
 			out[k] = append(out[k], ev)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // OrderHistory returns the history of the given orders, oldest first.
