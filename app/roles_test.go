@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
@@ -125,6 +126,21 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 				func(int64) map[string]any { return map[string]any{"id": packageID} }},
 			{fulfillment.OpRecordTrackingEvents, `mutation($t: String!, $at: Time!) { recordTrackingEvents(events: [{ carrier: "SF", trackingNumber: $t, status: IN_TRANSIT, at: $at }]) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"t": scanNumber, "at": a.Clock.Now()} }},
+			{fulfillment.OpCreateDelayReport, `mutation($n: String!, $t: Time!) { createDelayReport(input: { type: MERCHANT_FACTOR, reason: "爆单", newShipBy: $t, orderNumbers: [$n], evidence: [] }) { userErrors { code } } }`,
+				func(int64) map[string]any {
+					return map[string]any{"n": pendingNumber, "t": a.Clock.Now().Add(240 * time.Hour)}
+				}},
+			{fulfillment.OpReviewDelayReport, `mutation { reviewDelayReport(id: "gid://fahuo/DelayReport/999999", decision: APPROVE) { userErrors { code } } }`, nil},
+			{fulfillment.OpPublishAnnouncement, `mutation($f: Time!, $t: Time!) { publishAnnouncement(input: { title: "公告", regionCodes: ["650000"], startsAt: $f, endsAt: $t }) { userErrors { code } } }`,
+				func(int64) map[string]any {
+					return map[string]any{"f": a.Clock.Now(), "t": a.Clock.Now().Add(time.Hour)}
+				}},
+			{fulfillment.OpSetShippingCapacity, `mutation { setShippingCapacity(dailyCapacity: 500) { userErrors { code } } }`, nil},
+			{fulfillment.OpReadReports, `{ delayReports(first: 1) { nodes { id } } }`, nil},
+			{fulfillment.OpReadFigures, `query($f: Time!, $t: Time!, $s: ID) { shopMetrics(from: $f, to: $t, shopId: $s) { total { due } } shippingCapacity(from: $f, to: $t, shopId: $s) { day } }`,
+				func(int64) map[string]any {
+					return map[string]any{"f": a.Clock.Now().Add(-48 * time.Hour), "t": a.Clock.Now(), "s": shopID}
+				}},
 			{fulfillment.OpReadOrders, `{ orders(first: 1) { nodes { number } } }`, nil},
 			{fulfillment.OpReadShopSetup, `{ shippingTemplates { id } products { id } nonDeliveryRegions { code } }`, nil},
 			{fulfillment.OpReadAPITokens, `{ apiTokens { id } }`, nil},

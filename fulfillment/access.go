@@ -35,6 +35,10 @@ const (
 	OpApproveRefund          Operation = "approveRefund"
 	OpMarkIntercepted        Operation = "markPackageIntercepted"
 	OpRecordTrackingEvents   Operation = "recordTrackingEvents"
+	OpCreateDelayReport      Operation = "createDelayReport"
+	OpReviewDelayReport      Operation = "reviewDelayReport"
+	OpPublishAnnouncement    Operation = "publishAnnouncement"
+	OpSetShippingCapacity    Operation = "setShippingCapacity"
 
 	OpReadOrders           Operation = "orders.read"
 	OpReadAPITokens        Operation = "apiTokens.read"
@@ -43,6 +47,10 @@ const (
 	OpReadPlatformSettings Operation = "platformSettings.read"
 	// OpReadShopSetup covers templates, products and the non-delivery list.
 	OpReadShopSetup Operation = "shopSetup.read"
+	// OpReadReports covers delay reports and their evidence.
+	OpReadReports Operation = "delayReports.read"
+	// OpReadFigures covers the assessment figures and the capacity view.
+	OpReadFigures Operation = "figures.read"
 )
 
 var (
@@ -78,6 +86,10 @@ var permissions = map[Operation][]models.Role{
 	OpApproveRefund:          {models.RoleOwner, models.RoleService},
 	OpMarkIntercepted:        {models.RoleOwner, models.RoleShipper, models.RoleService},
 	OpRecordTrackingEvents:   {models.RolePlatform},
+	OpCreateDelayReport:      {models.RoleOwner, models.RoleOperations},
+	OpReviewDelayReport:      {models.RolePlatform},
+	OpPublishAnnouncement:    {models.RolePlatform},
+	OpSetShippingCapacity:    {models.RoleOwner, models.RoleOperations},
 
 	OpReadOrders:           everyone,
 	OpReadAPITokens:        {models.RoleOwner},
@@ -85,6 +97,8 @@ var permissions = map[Operation][]models.Role{
 	OpReadAuditLog:         {models.RoleOwner, models.RolePlatform},
 	OpReadPlatformSettings: {models.RolePlatform},
 	OpReadShopSetup:        shopRoles,
+	OpReadReports:          append(slices.Clone(shopRoles), models.RolePlatform),
+	OpReadFigures:          append(slices.Clone(shopRoles), models.RolePlatform),
 }
 
 // userOnly are the operations that need a person: a leaked token must not

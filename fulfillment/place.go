@@ -109,8 +109,15 @@ func (s *Service) PlaceOrder(ctx context.Context, a Actor, in PlaceOrderInput) (
 			return models.FieldError(models.CodeRegionNotDeliverable, field, "%s cannot be delivered to %s",
 				strings.Join(titles, "、"), regions.FullName(in.Address.RegionCode))
 		}
+		shipFrom := ""
+		for _, it := range in.Items {
+			if p := products[it.ProductID]; p.TemplateID != nil {
+				shipFrom = templates[*p.TemplateID].ShipFromRegion
+				break
+			}
+		}
 		o = models.Order{
-			ShopID: shopID, BuyerID: a.UserID, Status: models.OrderPendingShipment,
+			ShopID: shopID, BuyerID: a.UserID, Status: models.OrderPendingShipment, ShipFromRegion: shipFrom,
 			RecipientName: in.Address.RecipientName, RecipientPhone: in.Address.Phone,
 			RegionCode: in.Address.RegionCode, RegionName: regions.FullName(in.Address.RegionCode),
 			AddressDetail: in.Address.Detail, Currency: models.CurrencyCNY, FreightCents: quote.TotalCents,

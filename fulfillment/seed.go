@@ -200,6 +200,10 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 					{carrier: "JD", number: "JDVA12345678918", lines: map[int]int64{1: 1}},
 				}},
 		}
+		shipFrom := map[int64]string{}
+		for _, t := range templates {
+			shipFrom[t.ID] = t.ShipFromRegion
+		}
 		seq := 0
 		for _, set := range []struct {
 			shop     models.Shop
@@ -208,7 +212,7 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 		}{{shopA, productsA, ordersA}, {shopB, productsB, ordersB}} {
 			for _, d := range set.orders {
 				seq++
-				if err := s.seedOrder(tx, now, seq, set.shop, set.products, users[d.buyer], d); err != nil {
+				if err := s.seedOrder(tx, now, seq, set.shop, set.products, shipFrom, users[d.buyer], d); err != nil {
 					return err
 				}
 			}
@@ -221,12 +225,13 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 // seedOrder writes one demo order as it would stand after being placed,
 // shipped and delivered: the rows, not the rule checks, which the demo's
 // fixed data meets by construction.
-func (s *Service) seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products []models.Product, buyer *models.User, d demoOrder) error {
+func (s *Service) seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products []models.Product, templateFrom map[int64]string, buyer *models.User, d demoOrder) error {
 	paid := now.Add(-d.paidAgo)
 	o := models.Order{
 		ShopID: shop.ID, Number: fmt.Sprintf("%s%06d", paid.Format("060102"), 100000+seq*7919%900000),
 		BuyerID: buyer.ID, Status: d.status, RecipientName: buyer.Name, RecipientPhone: demoPhones[d.buyer],
-		RegionCode: d.region, RegionName: regions.FullName(d.region), AddressDetail: d.detail,
+		ShipFromRegion: templateFrom[*products[d.lines[0].product].TemplateID],
+		RegionCode:     d.region, RegionName: regions.FullName(d.region), AddressDetail: d.detail,
 		Currency: models.CurrencyCNY, FreightCents: 0, PaidAt: paid, PromisedShipBy: paid.Add(d.promise),
 		CreatedAt: paid, UpdatedAt: paid,
 	}

@@ -33,8 +33,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Announcement() AnnouncementResolver
 	ApiToken() ApiTokenResolver
 	AuditEntry() AuditEntryResolver
+	DayFigures() DayFiguresResolver
+	DelayReport() DelayReportResolver
+	Evidence() EvidenceResolver
 	FeeRule() FeeRuleResolver
 	FreeShippingRule() FreeShippingRuleResolver
 	Mutation() MutationResolver
@@ -58,6 +62,20 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Announcement struct {
+		EndsAt      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Regions     func(childComplexity int) int
+		StartsAt    func(childComplexity int) int
+		Title       func(childComplexity int) int
+	}
+
+	AnnouncementPayload struct {
+		Announcement func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	ApiToken struct {
 		CreatedAt   func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
@@ -121,6 +139,13 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	CapacityDay struct {
+		Capacity   func(childComplexity int) int
+		Day        func(childComplexity int) int
+		Due        func(childComplexity int) int
+		Overloaded func(childComplexity int) int
+	}
+
 	Carrier struct {
 		Aliases func(childComplexity int) int
 		Code    func(childComplexity int) int
@@ -134,9 +159,79 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateDelayReportPayload struct {
+		DelayReport func(childComplexity int) int
+		Orders      func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	DayFigures struct {
+		AwaitingPickup       func(childComplexity int) int
+		Day                  func(childComplexity int) int
+		Due                  func(childComplexity int) int
+		ExemptByAnnouncement func(childComplexity int) int
+		ExemptByReport       func(childComplexity int) int
+		Late                 func(childComplexity int) int
+		NotYetDue            func(childComplexity int) int
+		OnTime               func(childComplexity int) int
+		OnTimeRate           func(childComplexity int) int
+		PackagesExempt       func(childComplexity int) int
+		PickedUpInTime       func(childComplexity int) int
+		PickupAnomalies      func(childComplexity int) int
+		PickupAnomalyRate    func(childComplexity int) int
+		Shipped              func(childComplexity int) int
+	}
+
+	DelayReport struct {
+		DueAt              func(childComplexity int) int
+		EffectiveAt        func(childComplexity int) int
+		EffectiveConfirmed func(childComplexity int) int
+		Evidence           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		NewShipBy          func(childComplexity int) int
+		OrderCount         func(childComplexity int) int
+		Orders             func(childComplexity int) int
+		Overdue            func(childComplexity int) int
+		Reason             func(childComplexity int) int
+		Regions            func(childComplexity int) int
+		RejectReason       func(childComplexity int) int
+		Remark             func(childComplexity int) int
+		ReviewedAt         func(childComplexity int) int
+		ReviewedBy         func(childComplexity int) int
+		Shop               func(childComplexity int) int
+		Status             func(childComplexity int) int
+		SubmittedAt        func(childComplexity int) int
+		SubmittedBy        func(childComplexity int) int
+		Type               func(childComplexity int) int
+	}
+
+	DelayReportConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DelayReportEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DelayReportOrderResult struct {
+		Covered     func(childComplexity int) int
+		OrderNumber func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	DeleteShippingTemplatePayload struct {
 		DeletedID  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	Evidence struct {
+		ContentType func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Size        func(childComplexity int) int
 	}
 
 	FeeRule struct {
@@ -188,6 +283,7 @@ type ComplexityRoot struct {
 		BatchAppendPackages    func(childComplexity int, input model.BatchInput) int
 		BatchShipOrders        func(childComplexity int, input model.BatchInput) int
 		CreateAPIToken         func(childComplexity int, input model.CreateAPITokenInput) int
+		CreateDelayReport      func(childComplexity int, input model.CreateDelayReportInput) int
 		CreateProduct          func(childComplexity int, input model.CreateProductInput) int
 		CreateShippingTemplate func(childComplexity int, input model.ShippingTemplateInput) int
 		CreateStaffMember      func(childComplexity int, input model.CreateStaffMemberInput) int
@@ -196,10 +292,13 @@ type ComplexityRoot struct {
 		Logout                 func(childComplexity int) int
 		MarkPackageIntercepted func(childComplexity int, packageID string) int
 		PlaceOrder             func(childComplexity int, input model.PlaceOrderInput) int
+		PublishAnnouncement    func(childComplexity int, input model.PublishAnnouncementInput) int
 		RecordTrackingEvents   func(childComplexity int, events []*model.TrackingEventInput) int
 		RequestRefund          func(childComplexity int, orderID string, reason string) int
 		RevealRecipient        func(childComplexity int, orderID string, fields []fulfillment.RecipientField) int
+		ReviewDelayReport      func(childComplexity int, id string, decision model.ReviewDecision, rejectReason *string) int
 		RevokeAPIToken         func(childComplexity int, id string) int
+		SetShippingCapacity    func(childComplexity int, dailyCapacity *int64) int
 		ShipOrder              func(childComplexity int, input model.ShipOrderInput) int
 		UpdatePlatformSettings func(childComplexity int, input model.UpdatePlatformSettingsInput) int
 		UpdateProduct          func(childComplexity int, id string, input model.UpdateProductInput) int
@@ -212,6 +311,7 @@ type ComplexityRoot struct {
 		Buyer          func(childComplexity int) int
 		ClosedAt       func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
+		DelayReport    func(childComplexity int) int
 		DeliveredAt    func(childComplexity int) int
 		FirstShippedAt func(childComplexity int) int
 		Freight        func(childComplexity int) int
@@ -335,8 +435,11 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens          func(childComplexity int) int
+		Announcements      func(childComplexity int) int
 		AuditLog           func(childComplexity int, filter *model.AuditLogFilter, first *int64, after *string) int
 		Carriers           func(childComplexity int) int
+		DelayReport        func(childComplexity int, id string) int
+		DelayReports       func(childComplexity int, filter *model.DelayReportFilter, first *int64, after *string) int
 		FreightQuote       func(childComplexity int, input model.FreightQuoteInput) int
 		Me                 func(childComplexity int) int
 		NonDeliveryRegions func(childComplexity int) int
@@ -349,8 +452,10 @@ type ComplexityRoot struct {
 		Region             func(childComplexity int, code string) int
 		Regions            func(childComplexity int, parentCode *string) int
 		RevealQuota        func(childComplexity int) int
+		ShippingCapacity   func(childComplexity int, from time.Time, to time.Time, shopID *string) int
 		ShippingTemplate   func(childComplexity int, id string) int
 		ShippingTemplates  func(childComplexity int) int
+		ShopMetrics        func(childComplexity int, from time.Time, to time.Time, shopID *string) int
 		StaffMembers       func(childComplexity int) int
 	}
 
@@ -398,6 +503,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ReviewDelayReportPayload struct {
+		DelayReport func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	RevokeApiTokenPayload struct {
 		APIToken   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -407,6 +517,12 @@ type ComplexityRoot struct {
 		Order      func(childComplexity int) int
 		Packages   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ShippingCapacityPayload struct {
+		DailyCapacity func(childComplexity int) int
+		Shop          func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	ShippingTemplate struct {
@@ -432,6 +548,14 @@ type ComplexityRoot struct {
 	Shop struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	ShopMetrics struct {
+		AsOf  func(childComplexity int) int
+		Days  func(childComplexity int) int
+		From  func(childComplexity int) int
+		To    func(childComplexity int) int
+		Total func(childComplexity int) int
 	}
 
 	ShopStanding struct {
@@ -498,6 +622,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AnnouncementResolver interface {
+	ID(ctx context.Context, obj *models.Announcement) (string, error)
+
+	Regions(ctx context.Context, obj *models.Announcement) ([]*regions.Region, error)
+}
 type ApiTokenResolver interface {
 	ID(ctx context.Context, obj *models.APIToken) (string, error)
 }
@@ -509,6 +638,28 @@ type AuditEntryResolver interface {
 	Shop(ctx context.Context, obj *models.AuditEntry) (*models.Shop, error)
 
 	ObjectIds(ctx context.Context, obj *models.AuditEntry) ([]string, error)
+}
+type DayFiguresResolver interface {
+	Day(ctx context.Context, obj *fulfillment.DayFigures) (*string, error)
+
+	OnTimeRate(ctx context.Context, obj *fulfillment.DayFigures) (*float64, error)
+
+	PickupAnomalyRate(ctx context.Context, obj *fulfillment.DayFigures) (*float64, error)
+}
+type DelayReportResolver interface {
+	ID(ctx context.Context, obj *models.DelayReport) (string, error)
+	Shop(ctx context.Context, obj *models.DelayReport) (*models.Shop, error)
+
+	Regions(ctx context.Context, obj *models.DelayReport) ([]*regions.Region, error)
+
+	Overdue(ctx context.Context, obj *models.DelayReport) (bool, error)
+
+	OrderCount(ctx context.Context, obj *models.DelayReport) (int64, error)
+	Orders(ctx context.Context, obj *models.DelayReport) ([]*models.Order, error)
+	Evidence(ctx context.Context, obj *models.DelayReport) ([]*models.Evidence, error)
+}
+type EvidenceResolver interface {
+	ID(ctx context.Context, obj *models.Evidence) (string, error)
 }
 type FeeRuleResolver interface {
 	FirstFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error)
@@ -530,6 +681,10 @@ type MutationResolver interface {
 	UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
 	UpdateShopStanding(ctx context.Context, shopID string, score float64, spotOrderShare float64) (*model.ShopStandingPayload, error)
+	CreateDelayReport(ctx context.Context, input model.CreateDelayReportInput) (*model.CreateDelayReportPayload, error)
+	ReviewDelayReport(ctx context.Context, id string, decision model.ReviewDecision, rejectReason *string) (*model.ReviewDelayReportPayload, error)
+	PublishAnnouncement(ctx context.Context, input model.PublishAnnouncementInput) (*model.AnnouncementPayload, error)
+	SetShippingCapacity(ctx context.Context, dailyCapacity *int64) (*model.ShippingCapacityPayload, error)
 	ShipOrder(ctx context.Context, input model.ShipOrderInput) (*model.ShipOrderPayload, error)
 	AppendPackages(ctx context.Context, input model.AppendPackagesInput) (*model.AppendPackagesPayload, error)
 	BatchShipOrders(ctx context.Context, input model.BatchInput) (*model.BatchPayload, error)
@@ -553,6 +708,8 @@ type OrderResolver interface {
 	Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error)
 	Freight(ctx context.Context, obj *models.Order) (*model.Money, error)
 	Total(ctx context.Context, obj *models.Order) (*model.Money, error)
+
+	DelayReport(ctx context.Context, obj *models.Order) (*models.DelayReport, error)
 
 	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
 }
@@ -604,6 +761,11 @@ type QueryResolver interface {
 	Regions(ctx context.Context, parentCode *string) ([]*regions.Region, error)
 	Region(ctx context.Context, code string) (*regions.Region, error)
 	Carriers(ctx context.Context) ([]*carriers.Carrier, error)
+	DelayReport(ctx context.Context, id string) (*models.DelayReport, error)
+	DelayReports(ctx context.Context, filter *model.DelayReportFilter, first *int64, after *string) (*model.DelayReportConnection, error)
+	Announcements(ctx context.Context) ([]*models.Announcement, error)
+	ShopMetrics(ctx context.Context, from time.Time, to time.Time, shopID *string) (*fulfillment.ShopFigures, error)
+	ShippingCapacity(ctx context.Context, from time.Time, to time.Time, shopID *string) ([]*fulfillment.CapacityDay, error)
 	Package(ctx context.Context, id string) (*models.Package, error)
 	StaffMembers(ctx context.Context) ([]*models.User, error)
 	AuditLog(ctx context.Context, filter *model.AuditLogFilter, first *int64, after *string) (*model.AuditEntryConnection, error)
@@ -663,6 +825,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Announcement.endsAt":
+		if e.ComplexityRoot.Announcement.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.EndsAt(childComplexity), true
+	case "Announcement.id":
+		if e.ComplexityRoot.Announcement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.ID(childComplexity), true
+	case "Announcement.publishedAt":
+		if e.ComplexityRoot.Announcement.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.PublishedAt(childComplexity), true
+	case "Announcement.regions":
+		if e.ComplexityRoot.Announcement.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.Regions(childComplexity), true
+	case "Announcement.startsAt":
+		if e.ComplexityRoot.Announcement.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.StartsAt(childComplexity), true
+	case "Announcement.title":
+		if e.ComplexityRoot.Announcement.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Announcement.Title(childComplexity), true
+
+	case "AnnouncementPayload.announcement":
+		if e.ComplexityRoot.AnnouncementPayload.Announcement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.Announcement(childComplexity), true
+	case "AnnouncementPayload.userErrors":
+		if e.ComplexityRoot.AnnouncementPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnnouncementPayload.UserErrors(childComplexity), true
 
 	case "ApiToken.createdAt":
 		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
@@ -906,6 +1118,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Buyer.Name(childComplexity), true
 
+	case "CapacityDay.capacity":
+		if e.ComplexityRoot.CapacityDay.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CapacityDay.Capacity(childComplexity), true
+	case "CapacityDay.day":
+		if e.ComplexityRoot.CapacityDay.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CapacityDay.Day(childComplexity), true
+	case "CapacityDay.due":
+		if e.ComplexityRoot.CapacityDay.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CapacityDay.Due(childComplexity), true
+	case "CapacityDay.overloaded":
+		if e.ComplexityRoot.CapacityDay.Overloaded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CapacityDay.Overloaded(childComplexity), true
+
 	case "Carrier.aliases":
 		if e.ComplexityRoot.Carrier.Aliases == nil {
 			break
@@ -950,6 +1187,282 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
 
+	case "CreateDelayReportPayload.delayReport":
+		if e.ComplexityRoot.CreateDelayReportPayload.DelayReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateDelayReportPayload.DelayReport(childComplexity), true
+	case "CreateDelayReportPayload.orders":
+		if e.ComplexityRoot.CreateDelayReportPayload.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateDelayReportPayload.Orders(childComplexity), true
+	case "CreateDelayReportPayload.userErrors":
+		if e.ComplexityRoot.CreateDelayReportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateDelayReportPayload.UserErrors(childComplexity), true
+
+	case "DayFigures.awaitingPickup":
+		if e.ComplexityRoot.DayFigures.AwaitingPickup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.AwaitingPickup(childComplexity), true
+	case "DayFigures.day":
+		if e.ComplexityRoot.DayFigures.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.Day(childComplexity), true
+	case "DayFigures.due":
+		if e.ComplexityRoot.DayFigures.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.Due(childComplexity), true
+	case "DayFigures.exemptByAnnouncement":
+		if e.ComplexityRoot.DayFigures.ExemptByAnnouncement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.ExemptByAnnouncement(childComplexity), true
+	case "DayFigures.exemptByReport":
+		if e.ComplexityRoot.DayFigures.ExemptByReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.ExemptByReport(childComplexity), true
+	case "DayFigures.late":
+		if e.ComplexityRoot.DayFigures.Late == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.Late(childComplexity), true
+	case "DayFigures.notYetDue":
+		if e.ComplexityRoot.DayFigures.NotYetDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.NotYetDue(childComplexity), true
+	case "DayFigures.onTime":
+		if e.ComplexityRoot.DayFigures.OnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.OnTime(childComplexity), true
+	case "DayFigures.onTimeRate":
+		if e.ComplexityRoot.DayFigures.OnTimeRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.OnTimeRate(childComplexity), true
+	case "DayFigures.packagesExempt":
+		if e.ComplexityRoot.DayFigures.PackagesExempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.PackagesExempt(childComplexity), true
+	case "DayFigures.pickedUpInTime":
+		if e.ComplexityRoot.DayFigures.PickedUpInTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.PickedUpInTime(childComplexity), true
+	case "DayFigures.pickupAnomalies":
+		if e.ComplexityRoot.DayFigures.PickupAnomalies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.PickupAnomalies(childComplexity), true
+	case "DayFigures.pickupAnomalyRate":
+		if e.ComplexityRoot.DayFigures.PickupAnomalyRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.PickupAnomalyRate(childComplexity), true
+	case "DayFigures.packagesShipped":
+		if e.ComplexityRoot.DayFigures.Shipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayFigures.Shipped(childComplexity), true
+
+	case "DelayReport.dueAt":
+		if e.ComplexityRoot.DelayReport.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.DueAt(childComplexity), true
+	case "DelayReport.effectiveAt":
+		if e.ComplexityRoot.DelayReport.EffectiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.EffectiveAt(childComplexity), true
+	case "DelayReport.effectiveConfirmed":
+		if e.ComplexityRoot.DelayReport.EffectiveConfirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.EffectiveConfirmed(childComplexity), true
+	case "DelayReport.evidence":
+		if e.ComplexityRoot.DelayReport.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Evidence(childComplexity), true
+	case "DelayReport.id":
+		if e.ComplexityRoot.DelayReport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.ID(childComplexity), true
+	case "DelayReport.newShipBy":
+		if e.ComplexityRoot.DelayReport.NewShipBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.NewShipBy(childComplexity), true
+	case "DelayReport.orderCount":
+		if e.ComplexityRoot.DelayReport.OrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.OrderCount(childComplexity), true
+	case "DelayReport.orders":
+		if e.ComplexityRoot.DelayReport.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Orders(childComplexity), true
+	case "DelayReport.overdue":
+		if e.ComplexityRoot.DelayReport.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Overdue(childComplexity), true
+	case "DelayReport.reason":
+		if e.ComplexityRoot.DelayReport.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Reason(childComplexity), true
+	case "DelayReport.regions":
+		if e.ComplexityRoot.DelayReport.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Regions(childComplexity), true
+	case "DelayReport.rejectReason":
+		if e.ComplexityRoot.DelayReport.RejectReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.RejectReason(childComplexity), true
+	case "DelayReport.remark":
+		if e.ComplexityRoot.DelayReport.Remark == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Remark(childComplexity), true
+	case "DelayReport.reviewedAt":
+		if e.ComplexityRoot.DelayReport.ReviewedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.ReviewedAt(childComplexity), true
+	case "DelayReport.reviewedBy":
+		if e.ComplexityRoot.DelayReport.ReviewedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.ReviewedBy(childComplexity), true
+	case "DelayReport.shop":
+		if e.ComplexityRoot.DelayReport.Shop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Shop(childComplexity), true
+	case "DelayReport.status":
+		if e.ComplexityRoot.DelayReport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Status(childComplexity), true
+	case "DelayReport.submittedAt":
+		if e.ComplexityRoot.DelayReport.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.SubmittedAt(childComplexity), true
+	case "DelayReport.submittedBy":
+		if e.ComplexityRoot.DelayReport.SubmittedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.SubmittedBy(childComplexity), true
+	case "DelayReport.type":
+		if e.ComplexityRoot.DelayReport.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReport.Type(childComplexity), true
+
+	case "DelayReportConnection.edges":
+		if e.ComplexityRoot.DelayReportConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportConnection.Edges(childComplexity), true
+	case "DelayReportConnection.nodes":
+		if e.ComplexityRoot.DelayReportConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportConnection.Nodes(childComplexity), true
+	case "DelayReportConnection.pageInfo":
+		if e.ComplexityRoot.DelayReportConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportConnection.PageInfo(childComplexity), true
+
+	case "DelayReportEdge.cursor":
+		if e.ComplexityRoot.DelayReportEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportEdge.Cursor(childComplexity), true
+	case "DelayReportEdge.node":
+		if e.ComplexityRoot.DelayReportEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportEdge.Node(childComplexity), true
+
+	case "DelayReportOrderResult.covered":
+		if e.ComplexityRoot.DelayReportOrderResult.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportOrderResult.Covered(childComplexity), true
+	case "DelayReportOrderResult.orderNumber":
+		if e.ComplexityRoot.DelayReportOrderResult.OrderNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportOrderResult.OrderNumber(childComplexity), true
+	case "DelayReportOrderResult.userErrors":
+		if e.ComplexityRoot.DelayReportOrderResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DelayReportOrderResult.UserErrors(childComplexity), true
+
 	case "DeleteShippingTemplatePayload.deletedId":
 		if e.ComplexityRoot.DeleteShippingTemplatePayload.DeletedID == nil {
 			break
@@ -962,6 +1475,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteShippingTemplatePayload.UserErrors(childComplexity), true
+
+	case "Evidence.contentType":
+		if e.ComplexityRoot.Evidence.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ContentType(childComplexity), true
+	case "Evidence.filename":
+		if e.ComplexityRoot.Evidence.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Filename(childComplexity), true
+	case "Evidence.id":
+		if e.ComplexityRoot.Evidence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.size":
+		if e.ComplexityRoot.Evidence.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Size(childComplexity), true
 
 	case "FeeRule.extraFee":
 		if e.ComplexityRoot.FeeRule.ExtraFee == nil {
@@ -1157,6 +1695,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(model.CreateAPITokenInput)), true
+	case "Mutation.createDelayReport":
+		if e.ComplexityRoot.Mutation.CreateDelayReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDelayReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDelayReport(childComplexity, args["input"].(model.CreateDelayReportInput)), true
 	case "Mutation.createProduct":
 		if e.ComplexityRoot.Mutation.CreateProduct == nil {
 			break
@@ -1240,6 +1789,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.publishAnnouncement":
+		if e.ComplexityRoot.Mutation.PublishAnnouncement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishAnnouncement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishAnnouncement(childComplexity, args["input"].(model.PublishAnnouncementInput)), true
 	case "Mutation.recordTrackingEvents":
 		if e.ComplexityRoot.Mutation.RecordTrackingEvents == nil {
 			break
@@ -1273,6 +1833,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevealRecipient(childComplexity, args["orderId"].(string), args["fields"].([]fulfillment.RecipientField)), true
+	case "Mutation.reviewDelayReport":
+		if e.ComplexityRoot.Mutation.ReviewDelayReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewDelayReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewDelayReport(childComplexity, args["id"].(string), args["decision"].(model.ReviewDecision), args["rejectReason"].(*string)), true
 	case "Mutation.revokeApiToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -1284,6 +1855,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(string)), true
+	case "Mutation.setShippingCapacity":
+		if e.ComplexityRoot.Mutation.SetShippingCapacity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setShippingCapacity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetShippingCapacity(childComplexity, args["dailyCapacity"].(*int64)), true
 	case "Mutation.shipOrder":
 		if e.ComplexityRoot.Mutation.ShipOrder == nil {
 			break
@@ -1369,6 +1951,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.delayReport":
+		if e.ComplexityRoot.Order.DelayReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DelayReport(childComplexity), true
 	case "Order.deliveredAt":
 		if e.ComplexityRoot.Order.DeliveredAt == nil {
 			break
@@ -1852,6 +2440,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity), true
+	case "Query.announcements":
+		if e.ComplexityRoot.Query.Announcements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Announcements(childComplexity), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -1869,6 +2463,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Carriers(childComplexity), true
+	case "Query.delayReport":
+		if e.ComplexityRoot.Query.DelayReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_delayReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DelayReport(childComplexity, args["id"].(string)), true
+	case "Query.delayReports":
+		if e.ComplexityRoot.Query.DelayReports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_delayReports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DelayReports(childComplexity, args["filter"].(*model.DelayReportFilter), args["first"].(*int64), args["after"].(*string)), true
 	case "Query.freightQuote":
 		if e.ComplexityRoot.Query.FreightQuote == nil {
 			break
@@ -1977,6 +2593,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RevealQuota(childComplexity), true
+	case "Query.shippingCapacity":
+		if e.ComplexityRoot.Query.ShippingCapacity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shippingCapacity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShippingCapacity(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["shopId"].(*string)), true
 	case "Query.shippingTemplate":
 		if e.ComplexityRoot.Query.ShippingTemplate == nil {
 			break
@@ -1994,6 +2621,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ShippingTemplates(childComplexity), true
+	case "Query.shopMetrics":
+		if e.ComplexityRoot.Query.ShopMetrics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shopMetrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShopMetrics(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["shopId"].(*string)), true
 	case "Query.staffMembers":
 		if e.ComplexityRoot.Query.StaffMembers == nil {
 			break
@@ -2146,6 +2784,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevealRecipientPayload.UserErrors(childComplexity), true
 
+	case "ReviewDelayReportPayload.delayReport":
+		if e.ComplexityRoot.ReviewDelayReportPayload.DelayReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDelayReportPayload.DelayReport(childComplexity), true
+	case "ReviewDelayReportPayload.userErrors":
+		if e.ComplexityRoot.ReviewDelayReportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDelayReportPayload.UserErrors(childComplexity), true
+
 	case "RevokeApiTokenPayload.apiToken":
 		if e.ComplexityRoot.RevokeApiTokenPayload.APIToken == nil {
 			break
@@ -2177,6 +2828,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipOrderPayload.UserErrors(childComplexity), true
+
+	case "ShippingCapacityPayload.dailyCapacity":
+		if e.ComplexityRoot.ShippingCapacityPayload.DailyCapacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingCapacityPayload.DailyCapacity(childComplexity), true
+	case "ShippingCapacityPayload.shop":
+		if e.ComplexityRoot.ShippingCapacityPayload.Shop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingCapacityPayload.Shop(childComplexity), true
+	case "ShippingCapacityPayload.userErrors":
+		if e.ComplexityRoot.ShippingCapacityPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingCapacityPayload.UserErrors(childComplexity), true
 
 	case "ShippingTemplate.createdAt":
 		if e.ComplexityRoot.ShippingTemplate.CreatedAt == nil {
@@ -2276,6 +2946,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shop.Name(childComplexity), true
+
+	case "ShopMetrics.asOf":
+		if e.ComplexityRoot.ShopMetrics.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopMetrics.AsOf(childComplexity), true
+	case "ShopMetrics.days":
+		if e.ComplexityRoot.ShopMetrics.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopMetrics.Days(childComplexity), true
+	case "ShopMetrics.from":
+		if e.ComplexityRoot.ShopMetrics.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopMetrics.From(childComplexity), true
+	case "ShopMetrics.to":
+		if e.ComplexityRoot.ShopMetrics.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopMetrics.To(childComplexity), true
+	case "ShopMetrics.total":
+		if e.ComplexityRoot.ShopMetrics.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopMetrics.Total(childComplexity), true
 
 	case "ShopStanding.score":
 		if e.ComplexityRoot.ShopStanding.Score == nil {
@@ -2494,8 +3195,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("BatchInput", ec.unmarshalInputBatchInput),
 			graphql.NewInputUnmarshaler("BatchRowInput", ec.unmarshalInputBatchRowInput),
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
+			graphql.NewInputUnmarshaler("CreateDelayReportInput", ec.unmarshalInputCreateDelayReportInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateStaffMemberInput", ec.unmarshalInputCreateStaffMemberInput),
+			graphql.NewInputUnmarshaler("DelayReportFilter", ec.unmarshalInputDelayReportFilter),
 			graphql.NewInputUnmarshaler("FeeRuleInput", ec.unmarshalInputFeeRuleInput),
 			graphql.NewInputUnmarshaler("FreeShippingRuleInput", ec.unmarshalInputFreeShippingRuleInput),
 			graphql.NewInputUnmarshaler("FreightQuoteInput", ec.unmarshalInputFreightQuoteInput),
@@ -2505,6 +3208,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PackageLineInput", ec.unmarshalInputPackageLineInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("PromiseInput", ec.unmarshalInputPromiseInput),
+			graphql.NewInputUnmarshaler("PublishAnnouncementInput", ec.unmarshalInputPublishAnnouncementInput),
 			graphql.NewInputUnmarshaler("RegionFeeRuleInput", ec.unmarshalInputRegionFeeRuleInput),
 			graphql.NewInputUnmarshaler("ShipOrderInput", ec.unmarshalInputShipOrderInput),
 			graphql.NewInputUnmarshaler("ShippingTemplateInput", ec.unmarshalInputShippingTemplateInput),
@@ -2587,7 +3291,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/account.graphqls" "schema/catalog.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/schema.graphqls" "schema/shipping.graphqls" "schema/staff.graphqls"
+//go:embed "schema/account.graphqls" "schema/catalog.graphqls" "schema/orders.graphqls" "schema/reference.graphqls" "schema/reports.graphqls" "schema/schema.graphqls" "schema/shipping.graphqls" "schema/staff.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2603,6 +3307,7 @@ var sources = []*ast.Source{
 	{Name: "schema/catalog.graphqls", Input: sourceData("schema/catalog.graphqls"), BuiltIn: false},
 	{Name: "schema/orders.graphqls", Input: sourceData("schema/orders.graphqls"), BuiltIn: false},
 	{Name: "schema/reference.graphqls", Input: sourceData("schema/reference.graphqls"), BuiltIn: false},
+	{Name: "schema/reports.graphqls", Input: sourceData("schema/reports.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/shipping.graphqls", Input: sourceData("schema/shipping.graphqls"), BuiltIn: false},
 	{Name: "schema/staff.graphqls", Input: sourceData("schema/staff.graphqls"), BuiltIn: false},
@@ -2612,6 +3317,34 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Announcement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Announcement_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Announcement_title(ctx, field)
+	case "regions":
+		return ec.fieldContext_Announcement_regions(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Announcement_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Announcement_endsAt(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Announcement_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Announcement", field.Name)
+}
+
+func (ec *executionContext) childFields_AnnouncementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "announcement":
+		return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnnouncementPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2739,6 +3472,20 @@ func (ec *executionContext) childFields_Buyer(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Buyer", field.Name)
 }
 
+func (ec *executionContext) childFields_CapacityDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_CapacityDay_day(ctx, field)
+	case "due":
+		return ec.fieldContext_CapacityDay_due(ctx, field)
+	case "capacity":
+		return ec.fieldContext_CapacityDay_capacity(ctx, field)
+	case "overloaded":
+		return ec.fieldContext_CapacityDay_overloaded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CapacityDay", field.Name)
+}
+
 func (ec *executionContext) childFields_Carrier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -2765,6 +3512,132 @@ func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateDelayReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delayReport":
+		return ec.fieldContext_CreateDelayReportPayload_delayReport(ctx, field)
+	case "orders":
+		return ec.fieldContext_CreateDelayReportPayload_orders(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateDelayReportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateDelayReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DayFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DayFigures_day(ctx, field)
+	case "due":
+		return ec.fieldContext_DayFigures_due(ctx, field)
+	case "onTime":
+		return ec.fieldContext_DayFigures_onTime(ctx, field)
+	case "late":
+		return ec.fieldContext_DayFigures_late(ctx, field)
+	case "notYetDue":
+		return ec.fieldContext_DayFigures_notYetDue(ctx, field)
+	case "exemptByReport":
+		return ec.fieldContext_DayFigures_exemptByReport(ctx, field)
+	case "exemptByAnnouncement":
+		return ec.fieldContext_DayFigures_exemptByAnnouncement(ctx, field)
+	case "onTimeRate":
+		return ec.fieldContext_DayFigures_onTimeRate(ctx, field)
+	case "packagesShipped":
+		return ec.fieldContext_DayFigures_packagesShipped(ctx, field)
+	case "pickedUpInTime":
+		return ec.fieldContext_DayFigures_pickedUpInTime(ctx, field)
+	case "pickupAnomalies":
+		return ec.fieldContext_DayFigures_pickupAnomalies(ctx, field)
+	case "awaitingPickup":
+		return ec.fieldContext_DayFigures_awaitingPickup(ctx, field)
+	case "packagesExempt":
+		return ec.fieldContext_DayFigures_packagesExempt(ctx, field)
+	case "pickupAnomalyRate":
+		return ec.fieldContext_DayFigures_pickupAnomalyRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DayFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_DelayReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DelayReport_id(ctx, field)
+	case "shop":
+		return ec.fieldContext_DelayReport_shop(ctx, field)
+	case "type":
+		return ec.fieldContext_DelayReport_type(ctx, field)
+	case "status":
+		return ec.fieldContext_DelayReport_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_DelayReport_reason(ctx, field)
+	case "remark":
+		return ec.fieldContext_DelayReport_remark(ctx, field)
+	case "regions":
+		return ec.fieldContext_DelayReport_regions(ctx, field)
+	case "newShipBy":
+		return ec.fieldContext_DelayReport_newShipBy(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_DelayReport_submittedAt(ctx, field)
+	case "submittedBy":
+		return ec.fieldContext_DelayReport_submittedBy(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_DelayReport_dueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_DelayReport_overdue(ctx, field)
+	case "reviewedAt":
+		return ec.fieldContext_DelayReport_reviewedAt(ctx, field)
+	case "reviewedBy":
+		return ec.fieldContext_DelayReport_reviewedBy(ctx, field)
+	case "rejectReason":
+		return ec.fieldContext_DelayReport_rejectReason(ctx, field)
+	case "effectiveAt":
+		return ec.fieldContext_DelayReport_effectiveAt(ctx, field)
+	case "effectiveConfirmed":
+		return ec.fieldContext_DelayReport_effectiveConfirmed(ctx, field)
+	case "orderCount":
+		return ec.fieldContext_DelayReport_orderCount(ctx, field)
+	case "orders":
+		return ec.fieldContext_DelayReport_orders(ctx, field)
+	case "evidence":
+		return ec.fieldContext_DelayReport_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DelayReport", field.Name)
+}
+
+func (ec *executionContext) childFields_DelayReportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DelayReportConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DelayReportConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DelayReportConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DelayReportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DelayReportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DelayReportEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DelayReportEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DelayReportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DelayReportOrderResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderNumber":
+		return ec.fieldContext_DelayReportOrderResult_orderNumber(ctx, field)
+	case "covered":
+		return ec.fieldContext_DelayReportOrderResult_covered(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DelayReportOrderResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DelayReportOrderResult", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteShippingTemplatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedId":
@@ -2773,6 +3646,20 @@ func (ec *executionContext) childFields_DeleteShippingTemplatePayload(ctx contex
 		return ec.fieldContext_DeleteShippingTemplatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteShippingTemplatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Evidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Evidence_id(ctx, field)
+	case "filename":
+		return ec.fieldContext_Evidence_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Evidence_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_Evidence_size(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
 }
 
 func (ec *executionContext) childFields_FeeRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2897,6 +3784,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_deliveredAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Order_closedAt(ctx, field)
+	case "delayReport":
+		return ec.fieldContext_Order_delayReport(ctx, field)
 	case "refundStatus":
 		return ec.fieldContext_Order_refundStatus(ctx, field)
 	case "refundReason":
@@ -3199,6 +4088,16 @@ func (ec *executionContext) childFields_RevealRecipientPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type RevealRecipientPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReviewDelayReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delayReport":
+		return ec.fieldContext_ReviewDelayReportPayload_delayReport(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReviewDelayReportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewDelayReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiToken":
@@ -3219,6 +4118,18 @@ func (ec *executionContext) childFields_ShipOrderPayload(ctx context.Context, fi
 		return ec.fieldContext_ShipOrderPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipOrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingCapacityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shop":
+		return ec.fieldContext_ShippingCapacityPayload_shop(ctx, field)
+	case "dailyCapacity":
+		return ec.fieldContext_ShippingCapacityPayload_dailyCapacity(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShippingCapacityPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingCapacityPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ShippingTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3269,6 +4180,22 @@ func (ec *executionContext) childFields_Shop(ctx context.Context, field graphql.
 		return ec.fieldContext_Shop_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shop", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_ShopMetrics_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ShopMetrics_to(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ShopMetrics_asOf(ctx, field)
+	case "days":
+		return ec.fieldContext_ShopMetrics_days(ctx, field)
+	case "total":
+		return ec.fieldContext_ShopMetrics_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopMetrics", field.Name)
 }
 
 func (ec *executionContext) childFields_ShopStanding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3575,6 +4502,20 @@ func (ec *executionContext) field_Mutation_createApiToken_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createDelayReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateDelayReportInput, error) {
+			return ec.unmarshalNCreateDelayReportInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateDelayReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3681,6 +4622,20 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishAnnouncement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishAnnouncementInput, error) {
+			return ec.unmarshalNPublishAnnouncementInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPublishAnnouncementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordTrackingEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3739,6 +4694,36 @@ func (ec *executionContext) field_Mutation_revealRecipient_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reviewDelayReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "decision",
+		func(ctx context.Context, v any) (model.ReviewDecision, error) {
+			return ec.unmarshalNReviewDecision2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐReviewDecision(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["decision"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "rejectReason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rejectReason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3750,6 +4735,20 @@ func (ec *executionContext) field_Mutation_revokeApiToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setShippingCapacity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dailyCapacity",
+		func(ctx context.Context, v any) (*int64, error) {
+			return ec.unmarshalOInt2ᚖint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dailyCapacity"] = arg0
 	return args, nil
 }
 
@@ -3921,6 +4920,50 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_delayReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_delayReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DelayReportFilter, error) {
+			return ec.unmarshalODelayReportFilter2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int64, error) {
+			return ec.unmarshalOInt2ᚖint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_freightQuote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4043,6 +5086,36 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_shippingCapacity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_shippingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4054,6 +5127,36 @@ func (ec *executionContext) field_Query_shippingTemplate_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shopMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg2
 	return args, nil
 }
 
@@ -4130,6 +5233,217 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Announcement_id(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Announcement_title(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Announcement_regions(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Announcement().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Announcement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Announcement_startsAt(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Announcement_endsAt(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Announcement_publishedAt(ctx context.Context, field graphql.CollectedField, obj *models.Announcement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Announcement_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Announcement_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Announcement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AnnouncementPayload_announcement(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_announcement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Announcement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Announcement) graphql.Marshaler {
+			return ec.marshalOAnnouncement2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_announcement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnnouncementPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AnnouncementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnnouncementPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnnouncementPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnnouncementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _ApiToken_id(ctx context.Context, field graphql.CollectedField, obj *models.APIToken) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5136,6 +6450,98 @@ func (ec *executionContext) fieldContext_Buyer_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Buyer", field, false, false, "String")
 }
 
+func (ec *executionContext) _CapacityDay_day(ctx context.Context, field graphql.CollectedField, obj *fulfillment.CapacityDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CapacityDay_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CapacityDay_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CapacityDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _CapacityDay_due(ctx context.Context, field graphql.CollectedField, obj *fulfillment.CapacityDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CapacityDay_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CapacityDay_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CapacityDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CapacityDay_capacity(ctx context.Context, field graphql.CollectedField, obj *fulfillment.CapacityDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CapacityDay_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CapacityDay_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CapacityDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CapacityDay_overloaded(ctx context.Context, field graphql.CollectedField, obj *fulfillment.CapacityDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CapacityDay_overloaded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overloaded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CapacityDay_overloaded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CapacityDay", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Carrier_code(ctx context.Context, field graphql.CollectedField, obj *carriers.Carrier) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5315,6 +6721,1149 @@ func (ec *executionContext) fieldContext_CreateApiTokenPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateDelayReportPayload_delayReport(ctx context.Context, field graphql.CollectedField, obj *model.CreateDelayReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDelayReportPayload_delayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DelayReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+			return ec.marshalODelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateDelayReportPayload_delayReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateDelayReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateDelayReportPayload_orders(ctx context.Context, field graphql.CollectedField, obj *model.CreateDelayReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDelayReportPayload_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DelayReportOrderResult) graphql.Marshaler {
+			return ec.marshalNDelayReportOrderResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateDelayReportPayload_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateDelayReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReportOrderResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateDelayReportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateDelayReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDelayReportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateDelayReportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateDelayReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DayFigures_day(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DayFigures().Day(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, true, true, "String")
+}
+
+func (ec *executionContext) _DayFigures_due(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_onTime(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_onTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_onTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_late(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_late(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Late, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_late(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_notYetDue(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_notYetDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotYetDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_notYetDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_exemptByReport(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_exemptByReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptByReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_exemptByReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_exemptByAnnouncement(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_exemptByAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptByAnnouncement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_exemptByAnnouncement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_onTimeRate(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_onTimeRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DayFigures().OnTimeRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_onTimeRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, true, true, "Float")
+}
+
+func (ec *executionContext) _DayFigures_packagesShipped(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_packagesShipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_packagesShipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_pickedUpInTime(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_pickedUpInTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PickedUpInTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_pickedUpInTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_pickupAnomalies(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_pickupAnomalies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PickupAnomalies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_pickupAnomalies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_awaitingPickup(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_awaitingPickup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwaitingPickup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_awaitingPickup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_packagesExempt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_packagesExempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackagesExempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_packagesExempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayFigures_pickupAnomalyRate(ctx context.Context, field graphql.CollectedField, obj *fulfillment.DayFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayFigures_pickupAnomalyRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DayFigures().PickupAnomalyRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DayFigures_pickupAnomalyRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayFigures", field, true, true, "Float")
+}
+
+func (ec *executionContext) _DelayReport_id(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DelayReport_shop(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_shop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().Shop(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Shop) graphql.Marshaler {
+			return ec.marshalNShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShop(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_shop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReport_type(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.DelayReportType) graphql.Marshaler {
+			return ec.marshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "DelayReportType")
+}
+
+func (ec *executionContext) _DelayReport_status(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.ReportStatus) graphql.Marshaler {
+			return ec.marshalNDelayReportStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "DelayReportStatus")
+}
+
+func (ec *executionContext) _DelayReport_reason(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReport_remark(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_remark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remark, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_remark(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReport_regions(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*regions.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋregionsᚐRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReport_newShipBy(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_newShipBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewShipBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_newShipBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DelayReport_submittedAt(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DelayReport_submittedBy(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_submittedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_submittedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReport_dueAt(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DelayReport_overdue(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _DelayReport_reviewedAt(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_reviewedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_reviewedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DelayReport_reviewedBy(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_reviewedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_reviewedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReport_rejectReason(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_rejectReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RejectReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_rejectReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReport_effectiveAt(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_effectiveAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_effectiveAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DelayReport_effectiveConfirmed(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_effectiveConfirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveConfirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_effectiveConfirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DelayReport_orderCount(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_orderCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().OrderCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_orderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _DelayReport_orders(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().Orders(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReport_evidence(ctx context.Context, field graphql.CollectedField, obj *models.DelayReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReport_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DelayReport().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReport_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DelayReportEdge) graphql.Marshaler {
+			return ec.marshalNDelayReportEdge2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReportConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.DelayReport) graphql.Marshaler {
+			return ec.marshalNDelayReport2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReportEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReportEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+			return ec.marshalNDelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DelayReportOrderResult_orderNumber(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportOrderResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportOrderResult_orderNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportOrderResult_orderNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReportOrderResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _DelayReportOrderResult_covered(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportOrderResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportOrderResult_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportOrderResult_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DelayReportOrderResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DelayReportOrderResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DelayReportOrderResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DelayReportOrderResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DelayReportOrderResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DelayReportOrderResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteShippingTemplatePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingTemplatePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5368,6 +7917,98 @@ func (ec *executionContext) fieldContext_DeleteShippingTemplatePayload_userError
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *models.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Evidence_filename(ctx context.Context, field graphql.CollectedField, obj *models.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_contentType(ctx context.Context, field graphql.CollectedField, obj *models.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_size(ctx context.Context, field graphql.CollectedField, obj *models.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Int")
 }
 
 func (ec *executionContext) _FeeRule_firstUnits(ctx context.Context, field graphql.CollectedField, obj *models.FeeRule) (ret graphql.Marshaler) {
@@ -6429,6 +9070,182 @@ func (ec *executionContext) fieldContext_Mutation_updateShopStanding(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createDelayReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDelayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDelayReport(ctx, fc.Args["input"].(model.CreateDelayReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateDelayReportPayload) graphql.Marshaler {
+			return ec.marshalNCreateDelayReportPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateDelayReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDelayReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateDelayReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDelayReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewDelayReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewDelayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewDelayReport(ctx, fc.Args["id"].(string), fc.Args["decision"].(model.ReviewDecision), fc.Args["rejectReason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewDelayReportPayload) graphql.Marshaler {
+			return ec.marshalNReviewDelayReportPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐReviewDelayReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewDelayReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewDelayReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewDelayReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishAnnouncement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishAnnouncement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishAnnouncement(ctx, fc.Args["input"].(model.PublishAnnouncementInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+			return ec.marshalNAnnouncementPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAnnouncementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishAnnouncement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnnouncementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishAnnouncement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setShippingCapacity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setShippingCapacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetShippingCapacity(ctx, fc.Args["dailyCapacity"].(*int64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingCapacityPayload) graphql.Marshaler {
+			return ec.marshalNShippingCapacityPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingCapacityPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setShippingCapacity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingCapacityPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setShippingCapacity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7409,6 +10226,38 @@ func (ec *executionContext) _Order_closedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Order_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_delayReport(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_delayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().DelayReport(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+			return ec.marshalODelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_delayReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Order_refundStatus(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
@@ -9558,6 +12407,214 @@ func (ec *executionContext) fieldContext_Query_carriers(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_delayReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_delayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DelayReport(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+			return ec.marshalODelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_delayReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_delayReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_delayReports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_delayReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DelayReports(ctx, fc.Args["filter"].(*model.DelayReportFilter), fc.Args["first"].(*int64), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DelayReportConnection) graphql.Marshaler {
+			return ec.marshalNDelayReportConnection2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_delayReports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_delayReports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_announcements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_announcements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Announcements(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Announcement) graphql.Marshaler {
+			return ec.marshalNAnnouncement2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_announcements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Announcement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shopMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shopMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShopMetrics(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["shopId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *fulfillment.ShopFigures) graphql.Marshaler {
+			return ec.marshalNShopMetrics2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐShopFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shopMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shopMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingCapacity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingCapacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShippingCapacity(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["shopId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fulfillment.CapacityDay) graphql.Marshaler {
+			return ec.marshalNCapacityDay2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingCapacity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CapacityDay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shippingCapacity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_package(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10428,6 +13485,70 @@ func (ec *executionContext) fieldContext_RevealRecipientPayload_userErrors(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _ReviewDelayReportPayload_delayReport(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDelayReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDelayReportPayload_delayReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DelayReport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+			return ec.marshalODelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDelayReportPayload_delayReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewDelayReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DelayReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewDelayReportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDelayReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDelayReportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDelayReportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewDelayReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RevokeApiTokenPayload_apiToken(ctx context.Context, field graphql.CollectedField, obj *model.RevokeAPITokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10578,6 +13699,93 @@ func (ec *executionContext) _ShipOrderPayload_userErrors(ctx context.Context, fi
 func (ec *executionContext) fieldContext_ShipOrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ShipOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingCapacityPayload_shop(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCapacityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingCapacityPayload_shop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Shop) graphql.Marshaler {
+			return ec.marshalOShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShop(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingCapacityPayload_shop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingCapacityPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingCapacityPayload_dailyCapacity(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCapacityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingCapacityPayload_dailyCapacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyCapacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingCapacityPayload_dailyCapacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingCapacityPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingCapacityPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCapacityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingCapacityPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingCapacityPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingCapacityPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -11026,6 +14234,139 @@ func (ec *executionContext) _Shop_name(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Shop_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shop", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShopMetrics_from(ctx context.Context, field graphql.CollectedField, obj *fulfillment.ShopFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopMetrics_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopMetrics_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShopMetrics_to(ctx context.Context, field graphql.CollectedField, obj *fulfillment.ShopFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopMetrics_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopMetrics_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShopMetrics_asOf(ctx context.Context, field graphql.CollectedField, obj *fulfillment.ShopFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopMetrics_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopMetrics_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShopMetrics_days(ctx context.Context, field graphql.CollectedField, obj *fulfillment.ShopFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopMetrics_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fulfillment.DayFigures) graphql.Marshaler {
+			return ec.marshalNDayFigures2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐDayFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopMetrics_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopMetrics_total(ctx context.Context, field graphql.CollectedField, obj *fulfillment.ShopFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopMetrics_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fulfillment.DayFigures) graphql.Marshaler {
+			return ec.marshalNDayFigures2githubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐDayFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopMetrics_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayFigures(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ShopStanding_shop(ctx context.Context, field graphql.CollectedField, obj *model.ShopStanding) (ret graphql.Marshaler) {
@@ -13331,6 +16672,118 @@ func UnmarshalCreateApiTokenInput(ctx context.Context, raw any) (model.CreateAPI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateDelayReportInput(ctx context.Context, obj any) (model.CreateDelayReportInput, error) {
+	var it model.CreateDelayReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "reason", "remark", "newShipBy", "regionCodes", "promisedFrom", "promisedTo", "productIds", "orderNumbers", "orderFile", "evidence"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "remark":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remark"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Remark = data
+		case "newShipBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newShipBy"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewShipBy = data
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "promisedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promisedFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromisedFrom = data
+		case "promisedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promisedTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromisedTo = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "orderNumbers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderNumbers"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderNumbers = data
+		case "orderFile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderFile"))
+			data, err := ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderFile = data
+		case "evidence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidence"))
+			data, err := ec.unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Evidence = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDelayReportInput unmarshals raw into the CreateDelayReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDelayReportInput(ctx context.Context, raw any) (model.CreateDelayReportInput, error) {
+	var out model.CreateDelayReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDelayReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context, obj any) (model.CreateProductInput, error) {
 	var it model.CreateProductInput
 	if obj == nil {
@@ -13475,6 +16928,76 @@ func (ec *executionContext) unmarshalInputCreateStaffMemberInput(ctx context.Con
 func UnmarshalCreateStaffMemberInput(ctx context.Context, raw any) (model.CreateStaffMemberInput, error) {
 	var out model.CreateStaffMemberInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateStaffMemberInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDelayReportFilter(ctx context.Context, obj any) (model.DelayReportFilter, error) {
+	var it model.DelayReportFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses", "types", "submittedFrom", "submittedTo", "shopId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalODelayReportStatus2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalODelayReportType2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "submittedFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedFrom = data
+		case "submittedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedTo = data
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDelayReportFilter unmarshals raw into the DelayReportFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDelayReportFilter(ctx context.Context, raw any) (model.DelayReportFilter, error) {
+	var out model.DelayReportFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DelayReportFilter", raw, &out)
 	return out, err
 }
 
@@ -14003,6 +17526,69 @@ func UnmarshalPromiseInput(ctx context.Context, raw any) (model.PromiseInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishAnnouncementInput(ctx context.Context, obj any) (model.PublishAnnouncementInput, error) {
+	var it model.PublishAnnouncementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "regionCodes", "startsAt", "endsAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "regionCodes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodes"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodes = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishAnnouncementInput unmarshals raw into the PublishAnnouncementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishAnnouncementInput(ctx context.Context, raw any) (model.PublishAnnouncementInput, error) {
+	var out model.PublishAnnouncementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishAnnouncementInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegionFeeRuleInput(ctx context.Context, obj any) (model.RegionFeeRuleInput, error) {
 	var it model.RegionFeeRuleInput
 	if obj == nil {
@@ -14480,6 +18066,104 @@ func UnmarshalUpdateStaffMemberInput(ctx context.Context, raw any) (model.Update
 
 // region    **************************** object.gotpl ****************************
 
+var announcementImplementors = []string{"Announcement"}
+
+func (ec *executionContext) _Announcement(ctx context.Context, sel ast.SelectionSet, obj *models.Announcement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, announcementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Announcement")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_id(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Announcement_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Announcement_regions(ctx, field, obj)
+				})
+		case "startsAt":
+			out.Values[i] = ec._Announcement_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Announcement_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Announcement_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var announcementPayloadImplementors = []string{"AnnouncementPayload"}
+
+func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AnnouncementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, announcementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnnouncementPayload")
+		case "announcement":
+			out.Values[i] = ec._AnnouncementPayload_announcement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AnnouncementPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiTokenImplementors = []string{"ApiToken"}
 
 func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *models.APIToken) graphql.Marshaler {
@@ -14904,6 +18588,54 @@ func (ec *executionContext) _Buyer(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var capacityDayImplementors = []string{"CapacityDay"}
+
+func (ec *executionContext) _CapacityDay(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.CapacityDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, capacityDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CapacityDay")
+		case "day":
+			out.Values[i] = ec._CapacityDay_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._CapacityDay_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._CapacityDay_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overloaded":
+			out.Values[i] = ec._CapacityDay_overloaded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var carrierImplementors = []string{"Carrier"}
 
 func (ec *executionContext) _Carrier(ctx context.Context, sel ast.SelectionSet, obj *carriers.Carrier) graphql.Marshaler {
@@ -14995,6 +18727,409 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var createDelayReportPayloadImplementors = []string{"CreateDelayReportPayload"}
+
+func (ec *executionContext) _CreateDelayReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateDelayReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createDelayReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateDelayReportPayload")
+		case "delayReport":
+			out.Values[i] = ec._CreateDelayReportPayload_delayReport(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._CreateDelayReportPayload_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateDelayReportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayFiguresImplementors = []string{"DayFigures"}
+
+func (ec *executionContext) _DayFigures(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.DayFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dayFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DayFigures")
+		case "day":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DayFigures_day(ctx, field, obj)
+				})
+		case "due":
+			out.Values[i] = ec._DayFigures_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onTime":
+			out.Values[i] = ec._DayFigures_onTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "late":
+			out.Values[i] = ec._DayFigures_late(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notYetDue":
+			out.Values[i] = ec._DayFigures_notYetDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exemptByReport":
+			out.Values[i] = ec._DayFigures_exemptByReport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exemptByAnnouncement":
+			out.Values[i] = ec._DayFigures_exemptByAnnouncement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onTimeRate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DayFigures_onTimeRate(ctx, field, obj)
+				})
+		case "packagesShipped":
+			out.Values[i] = ec._DayFigures_packagesShipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pickedUpInTime":
+			out.Values[i] = ec._DayFigures_pickedUpInTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pickupAnomalies":
+			out.Values[i] = ec._DayFigures_pickupAnomalies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "awaitingPickup":
+			out.Values[i] = ec._DayFigures_awaitingPickup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "packagesExempt":
+			out.Values[i] = ec._DayFigures_packagesExempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pickupAnomalyRate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DayFigures_pickupAnomalyRate(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var delayReportImplementors = []string{"DelayReport"}
+
+func (ec *executionContext) _DelayReport(ctx context.Context, sel ast.SelectionSet, obj *models.DelayReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DelayReport")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_id(ctx, field, obj)
+				})
+		case "shop":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_shop(ctx, field, obj)
+				})
+		case "type":
+			out.Values[i] = ec._DelayReport_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._DelayReport_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._DelayReport_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "remark":
+			out.Values[i] = ec._DelayReport_remark(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_regions(ctx, field, obj)
+				})
+		case "newShipBy":
+			out.Values[i] = ec._DelayReport_newShipBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedAt":
+			out.Values[i] = ec._DelayReport_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedBy":
+			out.Values[i] = ec._DelayReport_submittedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._DelayReport_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_overdue(ctx, field, obj)
+				})
+		case "reviewedAt":
+			out.Values[i] = ec._DelayReport_reviewedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewedBy":
+			out.Values[i] = ec._DelayReport_reviewedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectReason":
+			out.Values[i] = ec._DelayReport_rejectReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "effectiveAt":
+			out.Values[i] = ec._DelayReport_effectiveAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "effectiveConfirmed":
+			out.Values[i] = ec._DelayReport_effectiveConfirmed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "orderCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_orderCount(ctx, field, obj)
+				})
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_orders(ctx, field, obj)
+				})
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DelayReport_evidence(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var delayReportConnectionImplementors = []string{"DelayReportConnection"}
+
+func (ec *executionContext) _DelayReportConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DelayReportConnection")
+		case "edges":
+			out.Values[i] = ec._DelayReportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DelayReportConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DelayReportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var delayReportEdgeImplementors = []string{"DelayReportEdge"}
+
+func (ec *executionContext) _DelayReportEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DelayReportEdge")
+		case "cursor":
+			out.Values[i] = ec._DelayReportEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DelayReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var delayReportOrderResultImplementors = []string{"DelayReportOrderResult"}
+
+func (ec *executionContext) _DelayReportOrderResult(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportOrderResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportOrderResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DelayReportOrderResult")
+		case "orderNumber":
+			out.Values[i] = ec._DelayReportOrderResult_orderNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._DelayReportOrderResult_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DelayReportOrderResult_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteShippingTemplatePayloadImplementors = []string{"DeleteShippingTemplatePayload"}
 
 func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteShippingTemplatePayload) graphql.Marshaler {
@@ -15015,6 +19150,55 @@ func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, 
 			out.Values[i] = ec._DeleteShippingTemplatePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceImplementors = []string{"Evidence"}
+
+func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *models.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Evidence")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_id(ctx, field, obj)
+				})
+		case "filename":
+			out.Values[i] = ec._Evidence_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._Evidence_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Evidence_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15438,6 +19622,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createDelayReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDelayReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewDelayReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewDelayReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishAnnouncement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishAnnouncement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setShippingCapacity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setShippingCapacity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "shipOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_shipOrder(ctx, field)
@@ -15643,6 +19855,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "delayReport":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_delayReport(ctx, field, obj)
+				})
 		case "refundStatus":
 			out.Values[i] = ec._Order_refundStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16481,6 +20699,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_carriers(ctx, field)
 				})
+		case "delayReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_delayReport(ctx, field)
+				})
+		case "delayReports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_delayReports(ctx, field)
+				})
+		case "announcements":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_announcements(ctx, field)
+				})
+		case "shopMetrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shopMetrics(ctx, field)
+				})
+		case "shippingCapacity":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingCapacity(ctx, field)
+				})
 		case "package":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -16859,6 +21107,44 @@ func (ec *executionContext) _RevealRecipientPayload(ctx context.Context, sel ast
 	return out
 }
 
+var reviewDelayReportPayloadImplementors = []string{"ReviewDelayReportPayload"}
+
+func (ec *executionContext) _ReviewDelayReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewDelayReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewDelayReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewDelayReportPayload")
+		case "delayReport":
+			out.Values[i] = ec._ReviewDelayReportPayload_delayReport(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReviewDelayReportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revokeApiTokenPayloadImplementors = []string{"RevokeApiTokenPayload"}
 
 func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeAPITokenPayload) graphql.Marshaler {
@@ -16920,6 +21206,49 @@ func (ec *executionContext) _ShipOrderPayload(ctx context.Context, sel ast.Selec
 			}
 		case "userErrors":
 			out.Values[i] = ec._ShipOrderPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingCapacityPayloadImplementors = []string{"ShippingCapacityPayload"}
+
+func (ec *executionContext) _ShippingCapacityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingCapacityPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingCapacityPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingCapacityPayload")
+		case "shop":
+			out.Values[i] = ec._ShippingCapacityPayload_shop(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dailyCapacity":
+			out.Values[i] = ec._ShippingCapacityPayload_dailyCapacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShippingCapacityPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17092,6 +21421,59 @@ func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = ec._Shop_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shopMetricsImplementors = []string{"ShopMetrics"}
+
+func (ec *executionContext) _ShopMetrics(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.ShopFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopMetrics")
+		case "from":
+			out.Values[i] = ec._ShopMetrics_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ShopMetrics_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ShopMetrics_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._ShopMetrics_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._ShopMetrics_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17910,6 +22292,38 @@ func (ec *executionContext) unmarshalNAddressInput2ᚖgithubᚗcomᚋfahuoᚋfah
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAnnouncement2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncementᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Announcement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAnnouncement2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAnnouncement2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *models.Announcement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Announcement!")
+		return graphql.Null
+	}
+	return ec._Announcement(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAnnouncementPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐAnnouncementPayload(ctx context.Context, sel ast.SelectionSet, v *model.AnnouncementPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AnnouncementPayload!")
+		return graphql.Null
+	}
+	return ec._AnnouncementPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiToken2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAPITokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.APIToken) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18086,6 +22500,30 @@ func (ec *executionContext) marshalNBuyer2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgrap
 	return ec._Buyer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCapacityDay2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*fulfillment.CapacityDay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCapacityDay2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCapacityDay2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDay(ctx context.Context, sel ast.SelectionSet, v *fulfillment.CapacityDay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CapacityDay!")
+		return graphql.Null
+	}
+	return ec._CapacityDay(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCarrier2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋcarriersᚐCarrierᚄ(ctx context.Context, sel ast.SelectionSet, v []*carriers.Carrier) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18123,6 +22561,19 @@ func (ec *executionContext) marshalNCreateApiTokenPayload2ᚖgithubᚗcomᚋfahu
 	return ec._CreateApiTokenPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateDelayReportInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateDelayReportInput(ctx context.Context, v any) (model.CreateDelayReportInput, error) {
+	res, err := ec.unmarshalInputCreateDelayReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateDelayReportPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateDelayReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateDelayReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateDelayReportPayload!")
+		return graphql.Null
+	}
+	return ec._CreateDelayReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateProductInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateProductInput(ctx context.Context, v any) (model.CreateProductInput, error) {
 	res, err := ec.unmarshalInputCreateProductInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18131,6 +22582,136 @@ func (ec *executionContext) unmarshalNCreateProductInput2githubᚗcomᚋfahuoᚋ
 func (ec *executionContext) unmarshalNCreateStaffMemberInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐCreateStaffMemberInput(ctx context.Context, v any) (model.CreateStaffMemberInput, error) {
 	res, err := ec.unmarshalInputCreateStaffMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDayFigures2githubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐDayFigures(ctx context.Context, sel ast.SelectionSet, v fulfillment.DayFigures) graphql.Marshaler {
+	return ec._DayFigures(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDayFigures2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐDayFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []fulfillment.DayFigures) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDayFigures2githubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐDayFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDelayReport2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.DelayReport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx context.Context, sel ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DelayReport!")
+		return graphql.Null
+	}
+	return ec._DelayReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDelayReportConnection2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportConnection(ctx context.Context, sel ast.SelectionSet, v *model.DelayReportConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DelayReportConnection!")
+		return graphql.Null
+	}
+	return ec._DelayReportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDelayReportEdge2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DelayReportEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelayReportEdge2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDelayReportEdge2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportEdge(ctx context.Context, sel ast.SelectionSet, v *model.DelayReportEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DelayReportEdge!")
+		return graphql.Null
+	}
+	return ec._DelayReportEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDelayReportOrderResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DelayReportOrderResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelayReportOrderResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDelayReportOrderResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResult(ctx context.Context, sel ast.SelectionSet, v *model.DelayReportOrderResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DelayReportOrderResult!")
+		return graphql.Null
+	}
+	return ec._DelayReportOrderResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDelayReportStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatus(ctx context.Context, v any) (models.ReportStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.ReportStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDelayReportStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatus(ctx context.Context, sel ast.SelectionSet, v models.ReportStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DelayReportStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx context.Context, v any) (models.DelayReportType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.DelayReportType(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx context.Context, sel ast.SelectionSet, v models.DelayReportType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DelayReportType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNDeleteShippingTemplatePayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDeleteShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteShippingTemplatePayload) graphql.Marshaler {
@@ -18154,6 +22735,30 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋfahuoᚋfahuoᚋmod
 		graphql.AddInvalidNullFromMarshaler(ctx, "ErrorCode!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidence2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *models.Evidence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Evidence!")
+		return graphql.Null
+	}
+	return ec._Evidence(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNFeeRule2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐFeeRule(ctx context.Context, sel ast.SelectionSet, v models.FeeRule) graphql.Marshaler {
@@ -18720,6 +23325,11 @@ func (ec *executionContext) marshalNPromiseMode2githubᚗcomᚋfahuoᚋfahuoᚋm
 	return res
 }
 
+func (ec *executionContext) unmarshalNPublishAnnouncementInput2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐPublishAnnouncementInput(ctx context.Context, v any) (model.PublishAnnouncementInput, error) {
+	res, err := ec.unmarshalInputPublishAnnouncementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRecipient2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐRecipient(ctx context.Context, sel ast.SelectionSet, v *fulfillment.Recipient) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Recipient!")
@@ -18879,6 +23489,24 @@ func (ec *executionContext) marshalNRevealRecipientPayload2ᚖgithubᚗcomᚋfah
 	return ec._RevealRecipientPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReviewDecision2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐReviewDecision(ctx context.Context, v any) (model.ReviewDecision, error) {
+	var res model.ReviewDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewDecision2githubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v model.ReviewDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNReviewDelayReportPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐReviewDelayReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReviewDelayReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewDelayReportPayload!")
+		return graphql.Null
+	}
+	return ec._ReviewDelayReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRevokeApiTokenPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRevokeAPITokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeAPITokenPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RevokeApiTokenPayload!")
@@ -18913,6 +23541,14 @@ func (ec *executionContext) marshalNShipOrderPayload2ᚖgithubᚗcomᚋfahuoᚋf
 		return graphql.Null
 	}
 	return ec._ShipOrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShippingCapacityPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShippingCapacityPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingCapacityPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingCapacityPayload!")
+		return graphql.Null
+	}
+	return ec._ShippingCapacityPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShippingTemplate2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐShippingTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ShippingTemplate) graphql.Marshaler {
@@ -18958,6 +23594,14 @@ func (ec *executionContext) marshalNShop2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodel
 		return graphql.Null
 	}
 	return ec._Shop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShopMetrics2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐShopFigures(ctx context.Context, sel ast.SelectionSet, v *fulfillment.ShopFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShopMetrics!")
+		return graphql.Null
+	}
+	return ec._ShopMetrics(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShopStandingPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐShopStandingPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopStandingPayload) graphql.Marshaler {
@@ -19139,6 +23783,53 @@ func (ec *executionContext) unmarshalNUpdateStaffMemberInput2githubᚗcomᚋfahu
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*graphql.Upload, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphql.Upload) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Upload!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalUpload(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Error) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19305,6 +23996,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAnnouncement2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAnnouncement(ctx context.Context, sel ast.SelectionSet, v *models.Announcement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Announcement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOApiToken2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐAPIToken(ctx context.Context, sel ast.SelectionSet, v *models.APIToken) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19367,6 +24065,93 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalODelayReport2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReport(ctx context.Context, sel ast.SelectionSet, v *models.DelayReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DelayReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODelayReportFilter2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportFilter(ctx context.Context, v any) (*model.DelayReportFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDelayReportFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODelayReportStatus2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatusᚄ(ctx context.Context, v any) ([]models.ReportStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.ReportStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDelayReportStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODelayReportStatus2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []models.ReportStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelayReportStatus2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐReportStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODelayReportType2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportTypeᚄ(ctx context.Context, v any) ([]models.DelayReportType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.DelayReportType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODelayReportType2ᚕgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []models.DelayReportType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelayReportType2githubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐDelayReportType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -19399,6 +24184,41 @@ func (ec *executionContext) unmarshalOFreeShippingRuleInput2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -27,6 +27,7 @@ type Loaders struct {
 	LinesByID    *dataloader.Loader[fulfillment.Key, models.OrderLine]
 	Scans        *dataloader.Loader[fulfillment.TrackingKey, []models.TrackingEvent]
 	History      *dataloader.Loader[fulfillment.Key, []models.OrderEvent]
+	Reports      *dataloader.Loader[fulfillment.Key, models.DelayReport]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
 }
@@ -53,6 +54,9 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 		}),
 		History: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderEvent, error) {
 			return svc.OrderHistory(ctx, a, k)
+		}),
+		Reports: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.DelayReport, error) {
+			return svc.ReportsOfOrders(ctx, a, k)
 		}),
 		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)

@@ -11,7 +11,10 @@ type Shop struct {
 	ScoreHundredths int
 	// SpotShareBP is the share of spot orders (现货订单占比) in basis points.
 	SpotShareBP int `gorm:"column:spot_share_bp"`
-	CreatedAt   time.Time
+	// DailyCapacity is how many orders a day the shop can ship (发货能力);
+	// nil when not set.
+	DailyCapacity *int64
+	CreatedAt     time.Time
 }
 
 // User is a person who logs in: a shop's staff member, a buyer or a platform
@@ -94,6 +97,9 @@ type Order struct {
 	RegionCode     string
 	RegionName     string
 	AddressDetail  string
+	// ShipFromRegion is where the order leaves from, taken from its
+	// products' template when it was placed (announcements cover it).
+	ShipFromRegion string
 	Currency       string
 	FreightCents   int64
 	TotalCents     int64

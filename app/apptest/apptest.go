@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -223,6 +224,50 @@ func (a *App) Upload(t testing.TB, token, query string, vars map[string]any, pat
 		t.Fatal(err)
 	}
 	_, _ = part.Write(data)
+	_ = w.Close()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("User-Agent", UserAgent)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	status, out := a.Serve(req)
+	var res Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("status %d, not a GraphQL answer: %v: %.300s", status, err, out)
+	}
+	return res
+}
+
+// File is one file of a multipart upload, for the variable at Path.
+type File struct {
+	Path, Name string
+	Data       []byte
+}
+
+// UploadFiles sends a query with several files.
+func (a *App) UploadFiles(t testing.TB, token, query string, vars map[string]any, files ...File) Result {
+	t.Helper()
+	ops, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string][]string{}
+	for i, f := range files {
+		m[fmt.Sprint(i)] = []string{"variables." + f.Path}
+	}
+	mapJSON, _ := json.Marshal(m)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", string(ops))
+	_ = w.WriteField("map", string(mapJSON))
+	for i, f := range files {
+		part, err := w.CreateFormFile(fmt.Sprint(i), f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = part.Write(f.Data)
+	}
 	_ = w.Close()
 	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())

@@ -22,6 +22,11 @@ type AddressInput struct {
 	Detail     string `json:"detail"`
 }
 
+type AnnouncementPayload struct {
+	Announcement *models.Announcement `json:"announcement,omitempty"`
+	UserErrors   []*models.Error      `json:"userErrors"`
+}
+
 type AppendPackageInput struct {
 	Carrier        string `json:"carrier"`
 	TrackingNumber string `json:"trackingNumber"`
@@ -116,6 +121,33 @@ type CreateAPITokenPayload struct {
 	UserErrors []*models.Error `json:"userErrors"`
 }
 
+type CreateDelayReportInput struct {
+	Type      models.DelayReportType `json:"type"`
+	Reason    string                 `json:"reason"`
+	Remark    *string                `json:"remark,omitempty"`
+	NewShipBy time.Time              `json:"newShipBy"`
+	// Region-based types: the receiving regions affected.
+	RegionCodes []string `json:"regionCodes,omitempty"`
+	// Region-based types: promisedShipBy ≥ this.
+	PromisedFrom *time.Time `json:"promisedFrom,omitempty"`
+	// Region-based types: promisedShipBy < this.
+	PromisedTo *time.Time `json:"promisedTo,omitempty"`
+	// Region-based types: orders holding these products.
+	ProductIds []string `json:"productIds,omitempty"`
+	// Orders by number, typed.
+	OrderNumbers []string `json:"orderNumbers,omitempty"`
+	// Orders by number, in a CSV/XLSX file whose only column is the order number.
+	OrderFile *graphql.Upload `json:"orderFile,omitempty"`
+	// Images or PDFs, up to 5 MB each, at least one.
+	Evidence []*graphql.Upload `json:"evidence"`
+}
+
+type CreateDelayReportPayload struct {
+	DelayReport *models.DelayReport       `json:"delayReport,omitempty"`
+	Orders      []*DelayReportOrderResult `json:"orders"`
+	UserErrors  []*models.Error           `json:"userErrors"`
+}
+
 type CreateProductInput struct {
 	Title string  `json:"title"`
 	Sku   *string `json:"sku,omitempty"`
@@ -135,6 +167,33 @@ type CreateStaffMemberInput struct {
 	Password string `json:"password"`
 	// SHIPPER, SERVICE, OPERATIONS or VIEWER.
 	Role models.Role `json:"role"`
+}
+
+type DelayReportConnection struct {
+	Edges    []*DelayReportEdge    `json:"edges"`
+	Nodes    []*models.DelayReport `json:"nodes"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type DelayReportEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *models.DelayReport `json:"node"`
+}
+
+type DelayReportFilter struct {
+	Statuses      []models.ReportStatus    `json:"statuses,omitempty"`
+	Types         []models.DelayReportType `json:"types,omitempty"`
+	SubmittedFrom *time.Time               `json:"submittedFrom,omitempty"`
+	SubmittedTo   *time.Time               `json:"submittedTo,omitempty"`
+	// The platform: one shop's reports.
+	ShopID *string `json:"shopId,omitempty"`
+}
+
+// Whether the report covers an order, and why not.
+type DelayReportOrderResult struct {
+	OrderNumber string          `json:"orderNumber"`
+	Covered     bool            `json:"covered"`
+	UserErrors  []*models.Error `json:"userErrors"`
 }
 
 type DeleteShippingTemplatePayload struct {
@@ -298,6 +357,13 @@ type PromiseInput struct {
 	SpotStock   *int64             `json:"spotStock,omitempty"`
 }
 
+type PublishAnnouncementInput struct {
+	Title       string    `json:"title"`
+	RegionCodes []string  `json:"regionCodes"`
+	StartsAt    time.Time `json:"startsAt"`
+	EndsAt      time.Time `json:"endsAt"`
+}
+
 type Query struct {
 }
 
@@ -329,6 +395,11 @@ type RevealRecipientPayload struct {
 	UserErrors []*models.Error        `json:"userErrors"`
 }
 
+type ReviewDelayReportPayload struct {
+	DelayReport *models.DelayReport `json:"delayReport,omitempty"`
+	UserErrors  []*models.Error     `json:"userErrors"`
+}
+
 type RevokeAPITokenPayload struct {
 	APIToken   *models.APIToken `json:"apiToken,omitempty"`
 	UserErrors []*models.Error  `json:"userErrors"`
@@ -346,6 +417,12 @@ type ShipOrderPayload struct {
 	// The packages this request created (empty for a repeat).
 	Packages   []*models.Package `json:"packages"`
 	UserErrors []*models.Error   `json:"userErrors"`
+}
+
+type ShippingCapacityPayload struct {
+	Shop          *models.Shop    `json:"shop,omitempty"`
+	DailyCapacity *int64          `json:"dailyCapacity,omitempty"`
+	UserErrors    []*models.Error `json:"userErrors"`
 }
 
 type ShippingTemplateInput struct {
@@ -473,6 +550,61 @@ func (e *RegionLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e RegionLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReviewDecision string
+
+const (
+	ReviewDecisionApprove ReviewDecision = "APPROVE"
+	ReviewDecisionReject  ReviewDecision = "REJECT"
+)
+
+var AllReviewDecision = []ReviewDecision{
+	ReviewDecisionApprove,
+	ReviewDecisionReject,
+}
+
+func (e ReviewDecision) IsValid() bool {
+	switch e {
+	case ReviewDecisionApprove, ReviewDecisionReject:
+		return true
+	}
+	return false
+}
+
+func (e ReviewDecision) String() string {
+	return string(e)
+}
+
+func (e *ReviewDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReviewDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReviewDecision", str)
+	}
+	return nil
+}
+
+func (e ReviewDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReviewDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReviewDecision) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,309 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+const createReport = `mutation($in: CreateDelayReportInput!) { createDelayReport(input: $in) {
+	delayReport { id status type orderCount dueAt overdue evidence { filename contentType size } }
+	orders { orderNumber covered userErrors { code } }
+	userErrors { code field message } } }`
+
+type reportPayload struct {
+	DelayReport *struct {
+		ID, Status, Type string
+		OrderCount       int
+		DueAt            time.Time
+		Overdue          bool
+		Evidence         []struct {
+			Filename, ContentType string
+			Size                  int
+		}
+	}
+	Orders []struct {
+		OrderNumber string
+		Covered     bool
+		UserErrors  []userError
+	}
+	UserErrors []userError
+}
+
+// pngBytes is a tiny valid PNG header, enough for content sniffing.
+var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{1}, 100)...)
+
+// fileReport files a report with one evidence file through the multipart
+// upload, and returns the answer.
+func fileReport(t *testing.T, a *apptest.App, token string, in map[string]any, evidence []byte) reportPayload {
+	t.Helper()
+	in["evidence"] = []any{nil}
+	res := a.Upload(t, token, createReport, map[string]any{"in": in}, "in.evidence.0", "证明.png", evidence)
+	if len(res.Errors) > 0 {
+		t.Fatalf("createDelayReport: %+v", res.Errors)
+	}
+	var m map[string]reportPayload
+	if err := json.Unmarshal(res.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m["createDelayReport"]
+}
+
+func orderCodes(p reportPayload) map[string]string {
+	out := map[string]string{}
+	for _, o := range p.Orders {
+		out[o.OrderNumber] = codeOf(o.UserErrors)
+	}
+	return out
+}
+
+func TestDelayReportByOrderNumbers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		pending := pendingOrders(t, a, db, 3)
+		var shipped, shopB string
+		db.Raw("SELECT number FROM orders WHERE status = 'SHIPPED' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&shipped)
+		db.Raw("SELECT number FROM orders WHERE shop_id = (SELECT id FROM shops WHERE name = '山野茶舍') LIMIT 1").Scan(&shopB)
+		newShipBy := a.Clock.Now().Add(10 * 24 * time.Hour)
+		in := func(numbers ...string) map[string]any {
+			return map[string]any{"type": "MERCHANT_FACTOR", "reason": "价格设置错误，订单激增", "remark": "已联系买家",
+				"newShipBy": newShipBy, "orderNumbers": numbers}
+		}
+		p := fileReport(t, a, owner, in(pending[0], pending[1], shipped, shopB), pngBytes)
+		if p.DelayReport == nil || p.DelayReport.Status != "PENDING_REVIEW" || p.DelayReport.OrderCount != 2 ||
+			len(p.DelayReport.Evidence) != 1 || p.DelayReport.Evidence[0].ContentType != "image/png" {
+			t.Fatalf("report: %+v", p)
+		}
+		want := map[string]string{pending[0]: "OK", pending[1]: "OK", shipped: "ORDER_NOT_REPORTABLE", shopB: "NOT_FOUND"}
+		if got := orderCodes(p); !mapsEqual(got, want) {
+			t.Errorf("orders %v, want %v", got, want)
+		}
+		if !p.DelayReport.DueAt.Equal(a.Clock.Now().Add(48 * time.Hour)) {
+			t.Errorf("due %v", p.DelayReport.DueAt)
+		}
+		// D6: an order already in a pending report.
+		p2 := fileReport(t, a, owner, in(pending[1], pending[2]), pngBytes)
+		if got := orderCodes(p2); got[pending[1]] != "DUPLICATE_REPORT" || got[pending[2]] != "OK" {
+			t.Errorf("second report: %v", got)
+		}
+
+		// Whole-report refusals change nothing.
+		reports := countRows(t, db, "delay_reports")
+		exe := append([]byte("MZ\x90\x00"), bytes.Repeat([]byte{0}, 200)...)
+		big := append(append([]byte{}, pngBytes...), bytes.Repeat([]byte{0}, 6<<20)...)
+		for _, c := range []struct {
+			name     string
+			in       map[string]any
+			evidence []byte
+			code     string
+		}{
+			{"a renamed executable", in(pending[2]), exe, "INVALID_ARGUMENT"},
+			{"a 6 MB image", in(pending[2]), big, "INVALID_ARGUMENT"},
+			{"a new ship time in the past", map[string]any{"type": "SPECIAL_ORDER", "reason": "x", "newShipBy": a.Clock.Now().Add(-time.Hour), "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
+			{"no orders", in(), pngBytes, "INVALID_ARGUMENT"},
+			{"only unreportable orders", in(shipped), pngBytes, "INVALID_ARGUMENT"},
+			{"regions on a by-number type", map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "newShipBy": newShipBy, "regionCodes": []string{"440000"}, "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
+		} {
+			p := fileReport(t, a, owner, c.in, c.evidence)
+			if p.DelayReport != nil || codeOf(p.UserErrors) != c.code {
+				t.Errorf("%s: %+v, want %s", c.name, p.UserErrors, c.code)
+			}
+		}
+		res := a.Do(t, owner, createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "newShipBy": newShipBy,
+			"orderNumbers": []string{pending[2]}, "evidence": []any{}}})
+		var m map[string]reportPayload
+		_ = json.Unmarshal(res.Data, &m)
+		if codeOf(m["createDelayReport"].UserErrors) != "EVIDENCE_REQUIRED" {
+			t.Errorf("no evidence: %+v %+v", res.Errors, m)
+		}
+		if countRows(t, db, "delay_reports") != reports {
+			t.Error("refused reports were filed")
+		}
+		// A viewer may not file one.
+		if res := a.Do(t, a.Login(t, viewerA), createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x",
+			"newShipBy": newShipBy, "orderNumbers": []string{pending[2]}, "evidence": []any{}}}); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
+			t.Errorf("viewer: %+v", res.Errors)
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEpidemicReportsAndAnnouncements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		inShenzhen := pendingOrders(t, a, db, 2) // received in 440305
+		var beijing string
+		db.Raw("SELECT number FROM orders WHERE region_code = '110105' AND status = 'PARTIALLY_SHIPPED' LIMIT 1").Scan(&beijing)
+		var pendingOutside string
+		db.Raw("SELECT number FROM orders WHERE region_code = '310104' AND status = 'PENDING_SHIPMENT' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&pendingOutside)
+		newShipBy := a.Clock.Now().Add(10 * 24 * time.Hour)
+		p := fileReport(t, a, owner, map[string]any{"type": "EPIDEMIC", "reason": "深圳疫情，快递停收", "newShipBy": newShipBy,
+			"regionCodes": []string{"440300"}, "orderNumbers": []string{pendingOutside}}, pngBytes)
+		got := orderCodes(p)
+		if p.DelayReport == nil || got[inShenzhen[0]] != "OK" || got[inShenzhen[1]] != "OK" || got[pendingOutside] != "ORDER_OUTSIDE_REPORT_REGIONS" {
+			t.Fatalf("epidemic report: %v %+v", got, p.UserErrors)
+		}
+		_ = beijing
+
+		// An announcement covering Shanghai: its orders need no report.
+		platform := a.Login(t, platfm)
+		var ann struct {
+			PublishAnnouncement struct {
+				Announcement *struct{ ID string }
+				UserErrors   []userError
+			}
+		}
+		a.MustDo(t, platform, `mutation($in: PublishAnnouncementInput!) { publishAnnouncement(input: $in) { announcement { id } userErrors { code } } }`,
+			&ann, map[string]any{"in": map[string]any{"title": "上海地区考核调整", "regionCodes": []string{"310000"},
+				"startsAt": a.Clock.Now().Add(-10 * 24 * time.Hour), "endsAt": a.Clock.Now().Add(10 * 24 * time.Hour)}})
+		if ann.PublishAnnouncement.Announcement == nil {
+			t.Fatalf("publish: %+v", ann.PublishAnnouncement.UserErrors)
+		}
+		p = fileReport(t, a, owner, map[string]any{"type": "SPECIAL_ORDER", "reason": "与买家约定延后", "newShipBy": newShipBy,
+			"orderNumbers": []string{pendingOutside}}, pngBytes)
+		if got := orderCodes(p); got[pendingOutside] != "ORDER_COVERED_BY_ANNOUNCEMENT" {
+			t.Errorf("covered by an announcement: %v", got)
+		}
+		if res := a.Do(t, owner, `mutation { publishAnnouncement(input: { title: "x", regionCodes: ["310000"], startsAt: "2026-01-01T00:00:00Z", endsAt: "2026-02-01T00:00:00Z" }) { userErrors { code } } }`, nil); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
+			t.Errorf("a merchant publishing: %+v", res.Errors)
+		}
+	})
+}
+
+func TestDelayReportFromFile(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		pending := pendingOrders(t, a, db, 2)
+		upload := func(csv string) reportPayload {
+			in := map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "newShipBy": a.Clock.Now().Add(5 * 24 * time.Hour),
+				"orderFile": nil, "evidence": []any{nil}}
+			res := a.UploadFiles(t, owner, createReport, map[string]any{"in": in},
+				apptest.File{Path: "in.orderFile", Name: "订单.csv", Data: []byte(csv)},
+				apptest.File{Path: "in.evidence.0", Name: "证明.png", Data: pngBytes})
+			if len(res.Errors) > 0 {
+				t.Fatalf("%+v", res.Errors)
+			}
+			var m map[string]reportPayload
+			_ = json.Unmarshal(res.Data, &m)
+			return m["createDelayReport"]
+		}
+		p := upload("订单号\n" + pending[0] + "\n" + pending[1] + "\n")
+		if p.DelayReport == nil || p.DelayReport.OrderCount != 2 {
+			t.Errorf("file of order numbers: %+v", p)
+		}
+		p = upload("订单号,备注\n" + pending[0] + ",急\n")
+		if p.DelayReport != nil || codeOf(p.UserErrors) != "INVALID_FILE" {
+			t.Errorf("a second column: %+v", p)
+		}
+	})
+}
+
+const review = `mutation($id: ID!, $d: ReviewDecision!, $r: String) { reviewDelayReport(id: $id, decision: $d, rejectReason: $r) {
+	delayReport { status effectiveAt effectiveConfirmed rejectReason } userErrors { code } } }`
+
+type reviewResp struct {
+	ReviewDelayReport struct {
+		DelayReport *struct {
+			Status             string
+			EffectiveAt        *time.Time
+			EffectiveConfirmed *bool
+			RejectReason       *string
+		}
+		UserErrors []userError
+	}
+}
+
+func TestReviewAndOverdue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner, platform := a.Login(t, ownerA), a.Login(t, platfm)
+		pending := pendingOrders(t, a, db, 2)
+		file := func(n string) string {
+			p := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "newShipBy": a.Clock.Now().Add(20 * 24 * time.Hour),
+				"orderNumbers": []string{n}}, pngBytes)
+			if p.DelayReport == nil {
+				t.Fatalf("file: %+v %+v", p.UserErrors, p.Orders)
+			}
+			return p.DelayReport.ID
+		}
+		id := file(pending[0])
+		overdue := func() bool {
+			var r struct{ DelayReport struct{ Overdue bool } }
+			a.MustDo(t, platform, `query($id: ID!) { delayReport(id: $id) { overdue } }`, &r, map[string]any{"id": id})
+			return r.DelayReport.Overdue
+		}
+		start := a.Clock.Now()
+		a.Clock.Set(start.Add(47*time.Hour + 59*time.Minute))
+		if overdue() {
+			t.Error("overdue at 47 h 59 m")
+		}
+		a.Clock.Set(start.Add(48*time.Hour + time.Minute))
+		if !overdue() {
+			t.Error("not overdue at 48 h 1 m")
+		}
+		// The queue: pending reports, oldest first, for the platform.
+		var q struct {
+			DelayReports struct{ Nodes []struct{ ID string } }
+		}
+		a.MustDo(t, platform, `{ delayReports(filter: { statuses: [PENDING_REVIEW] }) { nodes { id } } }`, &q, nil)
+		if len(q.DelayReports.Nodes) != 1 || q.DelayReports.Nodes[0].ID != id {
+			t.Errorf("queue: %+v", q)
+		}
+		var r reviewResp
+		if res := a.Do(t, owner, review, map[string]any{"id": id, "d": "APPROVE"}); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
+			t.Errorf("a merchant reviewing: %+v", res.Errors)
+		}
+		a.MustDo(t, platform, review, &r, map[string]any{"id": id, "d": "REJECT"})
+		if codeOf(r.ReviewDelayReport.UserErrors) != "INVALID_ARGUMENT" {
+			t.Errorf("reject without reason: %+v", r.ReviewDelayReport)
+		}
+		a.MustDo(t, platform, review, &r, map[string]any{"id": id, "d": "REJECT", "r": "凭证不清晰"})
+		if d := r.ReviewDelayReport.DelayReport; d == nil || d.Status != "REJECTED" || *d.RejectReason != "凭证不清晰" {
+			t.Fatalf("reject: %+v", r.ReviewDelayReport)
+		}
+		a.MustDo(t, platform, review, &r, map[string]any{"id": id, "d": "APPROVE"})
+		if codeOf(r.ReviewDelayReport.UserErrors) != "INVALID_STATE" {
+			t.Errorf("review twice: %+v", r.ReviewDelayReport)
+		}
+		// A rejected report frees its order for another.
+		id2 := file(pending[0])
+		// Approved on Wednesday 2026-11-25 10:00 China time: effective on the
+		// third working day after, Monday 2026-11-30 10:00.
+		a.Clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, models.ChinaTime))
+		a.MustDo(t, platform, review, &r, map[string]any{"id": id2, "d": "APPROVE"})
+		d := r.ReviewDelayReport.DelayReport
+		want := time.Date(2026, 11, 30, 10, 0, 0, 0, models.ChinaTime)
+		if d == nil || d.Status != "APPROVED" || !d.EffectiveAt.Equal(want) || !*d.EffectiveConfirmed {
+			t.Errorf("approve: %+v, want effective %v", d, want)
+		}
+		// The order list shows the report's status (D9).
+		var o struct {
+			Order struct{ DelayReport *struct{ Status string } }
+		}
+		a.MustDo(t, owner, `query($n: String) { order(number: $n) { delayReport { status } } }`, &o, map[string]any{"n": pending[0]})
+		if o.Order.DelayReport == nil || o.Order.DelayReport.Status != "APPROVED" {
+			t.Errorf("order's report: %+v", o.Order.DelayReport)
+		}
+	})
+}

@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/fahuo/fahuo/batchfile"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/graph/model"
+	"github.com/fahuo/fahuo/models"
+)
+
+// delayReportInput decodes a report: the typed and uploaded order numbers,
+// and the evidence files (read up to just past the 5 MB cap, so that an
+// oversized file is told apart without reading it whole). File rows that
+// cannot be used come back as user errors, one per row (D1).
+func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportInput, []*models.Error, error) {
+	out := fulfillment.DelayReportInput{Type: in.Type, Reason: in.Reason, Remark: deref(in.Remark), NewShipBy: in.NewShipBy,
+		Regions: in.RegionCodes, PromisedFrom: in.PromisedFrom, PromisedTo: in.PromisedTo, OrderNumbers: in.OrderNumbers}
+	for i, p := range in.ProductIds {
+		id, err := parseID("Product", p, "productIds", fmt.Sprint(i))
+		if err != nil {
+			return out, nil, err
+		}
+		out.ProductIDs = append(out.ProductIDs, id)
+	}
+	var rowErrs []*models.Error
+	if in.OrderFile != nil {
+		data, err := readUpload(*in.OrderFile, maxBatchFile)
+		if err != nil {
+			return out, nil, err
+		}
+		f, err := batchfile.Read(in.OrderFile.Filename, data, batchfile.DelayReportSpec())
+		if err != nil {
+			if e, ok := models.AsError(err); ok {
+				return out, nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"orderFile"}}
+			}
+			return out, nil, err
+		}
+		for _, row := range f.Rows {
+			if row.Err != nil {
+				rowErrs = append(rowErrs, &models.Error{Code: row.Err.Code, Message: row.Err.Message, Field: []string{"orderFile", fmt.Sprint(row.Line)}})
+				continue
+			}
+			out.OrderNumbers = append(out.OrderNumbers, row.Values[batchfile.KeyOrderNumber])
+		}
+	}
+	for i, up := range in.Evidence {
+		data, err := readUpload(*up, models.MaxEvidenceBytes+1)
+		if err != nil {
+			return out, nil, models.FieldError(models.CodeInvalidArgument, []string{"evidence", fmt.Sprint(i)}, "the file could not be read")
+		}
+		out.Evidence = append(out.Evidence, fulfillment.EvidenceFile{Filename: up.Filename, Data: data})
+	}
+	return out, rowErrs, nil
+}
+
+// readUpload reads at most limit bytes of an upload; a larger file reads as
+// limit bytes, which callers refuse as too large.
+func readUpload(up graphql.Upload, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(up.File, limit))
+	if err != nil {
+		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file could not be read")
+	}
+	return data, nil
+}
+
+func optionalShopID(id *string) (int64, error) {
+	if id == nil {
+		return 0, nil
+	}
+	return parseID("Shop", *id, "shopId")
+}
