@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/fahuo/fahuo/carriers"
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/graph/model"
@@ -140,6 +141,9 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	if err != nil {
 		return nil, err
 	}
+	if err := primeOrders(ctx, r.Service, []models.Order{o}, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
+		return nil, err
+	}
 	return &o, nil
 }
 
@@ -173,6 +177,9 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx)); err != nil {
+		return nil, err
 	}
 	if graphqlFieldRequested(ctx, "totalCount") {
 		if conn.TotalCount, err = r.Service.CountOrders(ctx, a, f); err != nil {

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/fahuo/fahuo/clock"
 	"github.com/fahuo/fahuo/fulfillment"
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 )
 
 // UserAgent is what the test client calls itself.
@@ -33,6 +36,10 @@ var Start = time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 type App struct {
 	*app.App
 	Clock *clock.Manual
+
+	countOnce  sync.Once
+	counting   atomic.Bool
+	statements atomic.Int64
 }
 
 // New starts a server on the database at dbURL (already migrated or not)
@@ -281,4 +288,36 @@ func (a *App) UploadFiles(t testing.TB, token, query string, vars map[string]any
 		t.Fatalf("status %d, not a GraphQL answer: %v: %.300s", status, err, out)
 	}
 	return res
+}
+
+// CountStatements runs fn and returns how many SQL statements the server
+// ran meanwhile (every query, insert, update, delete and raw statement
+// through gorm). Tests that count must not run requests in parallel.
+func (a *App) CountStatements(t testing.TB, fn func()) int64 {
+	t.Helper()
+	a.countOnce.Do(func() {
+		count := func(*gorm.DB) {
+			if a.counting.Load() {
+				a.statements.Add(1)
+			}
+		}
+		cb := a.DB.Callback()
+		for name, err := range map[string]error{
+			"query":  cb.Query().After("gorm:query").Register("apptest:count", count),
+			"row":    cb.Row().After("gorm:row").Register("apptest:count", count),
+			"raw":    cb.Raw().After("gorm:raw").Register("apptest:count", count),
+			"create": cb.Create().After("gorm:create").Register("apptest:count", count),
+			"update": cb.Update().After("gorm:update").Register("apptest:count", count),
+			"delete": cb.Delete().After("gorm:delete").Register("apptest:count", count),
+		} {
+			if err != nil {
+				t.Fatalf("count %s statements: %v", name, err)
+			}
+		}
+	})
+	a.statements.Store(0)
+	a.counting.Store(true)
+	fn()
+	a.counting.Store(false)
+	return a.statements.Load()
 }

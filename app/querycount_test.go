@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"gorm.io/gorm"
+)
+
+// w1 is the buyer's tracking read of WORKLOADS.md.
+const w1 = `query($n: String) { order(number: $n) { number status placedAt
+	lines { id quantity sku title }
+	packages { id kind carrier { code nameZh } trackingNumber trackingUrl status shippedAt lines { quantity orderLine { id } } } } }`
+
+// w2 is the merchant's order page of WORKLOADS.md.
+const w2 = `query($first: Int) { orders(first: $first) { totalCount nodes { id number status placedAt total { cents currency }
+	buyer { id name } recipient { name regionName }
+	lines { id quantity lineTotal { cents } productId sku title }
+	packages { id status carrier { code } trackingNumber lines { quantity orderLine { id } } } } } }`
+
+// The statements a read costs are fixed by the query's shape: W1 costs the
+// same few statements whatever the order holds, and W2 costs the same for a
+// page of 10 as for 50, with no statement per order, line or package.
+func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		// Enough orders for a full page of 50, half shipped in two packages.
+		numbers := pendingOrders(t, a, db, 60)
+		shipper := a.Login(t, shipA)
+		for i, n := range numbers {
+			if i%2 == 1 {
+				var ids []string
+				db.Raw("SELECT 'gid://fahuo/OrderLine/' || id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) ORDER BY line_no", n).Scan(&ids)
+				ship(t, a, shipper, map[string]any{"orderNumber": n, "packages": []any{
+					pkg("SF", sfNumber(100+i), line(ids[0], 2)), pkg("ZTO", ztoNumber(100+i), line(ids[1], 1))}})
+			}
+		}
+		buy := a.Login(t, buyer)
+		w1Count := func(n string) int64 {
+			return a.CountStatements(t, func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": n}) })
+		}
+		// Session, order, lines, packages, package lines.
+		if got := w1Count(numbers[1]); got != 5 {
+			t.Errorf("W1 on a shipped order: %d statements, want 5", got)
+		}
+		if got := w1Count(numbers[0]); got > 5 {
+			t.Errorf("W1 on a pending order: %d statements, want at most 5", got)
+		}
+		owner := a.Login(t, ownerA)
+		w2Count := func(first int) int64 {
+			return a.CountStatements(t, func() { a.MustDo(t, owner, w2, nil, map[string]any{"first": first}) })
+		}
+		ten, fifty := w2Count(10), w2Count(50)
+		if ten != fifty {
+			t.Errorf("W2: %d statements for 10 orders, %d for 50", ten, fifty)
+		}
+		// Session, page, count, lines, packages, package lines, buyers.
+		if fifty > 7 {
+			t.Errorf("W2: %d statements, want at most 7", fifty)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+package graph
+
+import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/fahuo/fahuo/fulfillment"
+	"github.com/fahuo/fahuo/models"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// primeOrders reads, for orders a resolver has just fetched, every related
+// list the query asks for — lines, packages, the packages' lines, shops and
+// buyers — one statement each, and puts the rows into the request's loaders.
+// The child resolvers then find them there. This makes the number of
+// statements a query costs fixed by its shape, never by the page size or by
+// how the child resolvers happen to be scheduled against the loaders' wait.
+func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet) error {
+	if len(orders) == 0 || len(sel) == 0 {
+		return nil
+	}
+	l := loadersFrom(ctx)
+	a := fulfillment.ActorFrom(ctx)
+	opCtx := graphql.GetOperationContext(ctx)
+	fields := fieldsOf(opCtx, sel)
+	keys := make([]fulfillment.Key, len(orders))
+	var shopIDs, buyerIDs []int64
+	for i, o := range orders {
+		keys[i] = fulfillment.KeyOf(o)
+		if !slices.Contains(shopIDs, o.ShopID) {
+			shopIDs = append(shopIDs, o.ShopID)
+		}
+		if !slices.Contains(buyerIDs, o.BuyerID) {
+			buyerIDs = append(buyerIDs, o.BuyerID)
+		}
+	}
+	if _, ok := fields["lines"]; ok {
+		lines, err := svc.OrderLines(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			l.Lines.Prime(ctx, k, lines[k])
+			for _, line := range lines[k] {
+				l.LinesByID.Prime(ctx, fulfillment.Key{ShopID: line.ShopID, ID: line.ID}, line)
+			}
+		}
+	}
+	if f, ok := fields["packages"]; ok {
+		pkgs, err := svc.Packages(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		var pkgKeys []fulfillment.Key
+		for _, k := range keys {
+			l.Packages.Prime(ctx, k, pkgs[k])
+			for _, p := range pkgs[k] {
+				if p.Kind == models.PackageShipment {
+					pkgKeys = append(pkgKeys, fulfillment.Key{ShopID: p.ShopID, ID: p.ID})
+				}
+			}
+		}
+		pf := fieldsOf(opCtx, f.Selections)
+		if _, ok := pf["lines"]; ok && len(pkgKeys) > 0 {
+			plines, err := svc.PackageLines(ctx, a, pkgKeys)
+			if err != nil {
+				return err
+			}
+			for _, k := range pkgKeys {
+				l.PackageLines.Prime(ctx, k, plines[k])
+			}
+			// The order lines the package lines name, unless the query
+			// read the orders' lines already.
+			if _, read := fields["lines"]; !read {
+				lines, err := svc.OrderLines(ctx, a, keys)
+				if err != nil {
+					return err
+				}
+				for _, k := range keys {
+					for _, line := range lines[k] {
+						l.LinesByID.Prime(ctx, fulfillment.Key{ShopID: line.ShopID, ID: line.ID}, line)
+					}
+				}
+			}
+		}
+	}
+	if _, ok := fields["shop"]; ok {
+		shops, err := svc.ShopsByID(ctx, a, shopIDs)
+		if err != nil {
+			return err
+		}
+		for id, sh := range shops {
+			l.Shops.Prime(ctx, id, sh)
+		}
+	}
+	if _, ok := fields["buyer"]; ok {
+		buyers, err := svc.BuyersByID(ctx, a, buyerIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range buyerIDs {
+			l.Buyers.Prime(ctx, id, buyers[id])
+		}
+	}
+	return nil
+}
+
+// fieldsOf collects the fields of a selection set by name, fragments
+// included.
+func fieldsOf(opCtx *graphql.OperationContext, sel ast.SelectionSet) map[string]graphql.CollectedField {
+	out := map[string]graphql.CollectedField{}
+	for _, f := range graphql.CollectFields(opCtx, sel, nil) {
+		out[f.Name] = f
+	}
+	return out
+}
+
+// nodeSelections is the selection set of the orders in a connection:
+// under nodes, or under edges.node.
+func nodeSelections(ctx context.Context) ast.SelectionSet {
+	opCtx := graphql.GetOperationContext(ctx)
+	var sel ast.SelectionSet
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "nodes":
+			sel = append(sel, f.Selections...)
+		case "edges":
+			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
+				if e.Name == "node" {
+					sel = append(sel, e.Selections...)
+				}
+			}
+		}
+	}
+	return sel
+}
