@@ -125,3 +125,127 @@ func TestBrowserLoginOrderAndReveal(t *testing.T) {
 		t.Errorf("phone after reveal: %q, want %q", phoneAfter, o.RecipientPhone)
 	}
 }
+
+// The whole round in a real browser: a merchant ships an order in two
+// packages, appends a package, uploads a batch file and reads the rows, and
+// files a delay report with evidence; the platform approves it; the buyer
+// sees every tracking number.
+func TestBrowserMerchantPlatformBuyer(t *testing.T) {
+	ctx := browser(t)
+	db, dbURL := dbtest.SQLite(t)
+	a := apptest.New(t, dbURL)
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	orders := pendingOrders(t, a, db, 3)
+	dir := t.TempDir()
+	batchCSV := filepath.Join(dir, "批量发货.csv")
+	csv := "订单号,快递公司,快递单号\n" + orders[1] + ",顺丰," + sfNumber(777) + "\nNO-SUCH-ORDER,SF," + sfNumber(778) + "\n"
+	if err := os.WriteFile(batchCSV, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evidence := filepath.Join(dir, "停运通知.png")
+	if err := os.WriteFile(evidence, pngBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	login := func(email string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(srv.URL+"/login"),
+			chromedp.WaitVisible(`[data-testid="login-form"]`),
+			chromedp.SendKeys(`input[name="email"]`, email),
+			chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
+			chromedp.Submit(`[data-testid="login-form"]`),
+			chromedp.WaitVisible(`[data-testid="logout"]`),
+		)
+	}
+	var line2 string
+	db.Raw("SELECT id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) AND line_no = 2", orders[0]).Scan(&line2)
+	logout := chromedp.Steps(chromedp.Click(`[data-testid="logout"]`), chromedp.WaitVisible(`[data-testid="login-form"]`))
+	var shipped, appended, batchCounts, reportStatus, approved, buyerNumbers string
+	err := chromedp.Do(ctx,
+		login(ownerA),
+		// Ship the first order in two packages: line 1 in one, line 2 in the other.
+		chromedp.Navigate(srv.URL+"/orders/"+orders[0]),
+		chromedp.WaitVisible(`[data-testid="ship-form"]`),
+		screenshot("order-ship-form"),
+		chromedp.SendKeys(`input[name="number0"]`, sfNumber(701)),
+		chromedp.SetValue(`input[name="qty0_`+line2+`"]`, "0"),
+		chromedp.SetValue(`input[name="qty1_`+line2+`"]`, "1"),
+		chromedp.SetValue(`select[name="carrier1"]`, "ZTO"),
+		chromedp.SendKeys(`input[name="number1"]`, ztoNumber(701)),
+		chromedp.Click(`[data-testid="ship"]`),
+		chromedp.WaitVisible(`//a[@data-testid="tracking-number" and text()="`+ztoNumber(701)+`"]`),
+		store(&shipped, chromedp.Text(`[data-testid="packages"]`)),
+		// Append a package.
+		chromedp.SetValue(`[data-testid="append-form"] select`, "YTO"),
+		chromedp.SendKeys(`[data-testid="append-form"] input[name="number"]`, ytoNumber(701)),
+		chromedp.Click(`[data-testid="append"]`),
+		chromedp.WaitVisible(`//a[@data-testid="tracking-number" and text()="`+ytoNumber(701)+`"]`),
+		store(&appended, chromedp.Text(`[data-testid="packages"]`)),
+		screenshot("order-shipped"),
+		// A batch file, read row by row.
+		chromedp.Navigate(srv.URL+"/batch"),
+		chromedp.WaitVisible(`[data-testid="batch-form"]`),
+		chromedp.SetUploadFiles(`input[name="file"]`, []string{batchCSV}),
+		chromedp.Click(`[data-testid="batch-submit"]`),
+		chromedp.WaitVisible(`[data-testid="batch-rows"]`),
+		store(&batchCounts, chromedp.Text(`[data-testid="batch-counts"]`)),
+		screenshot("batch-result"),
+		// A delay report with evidence.
+		chromedp.Navigate(srv.URL+"/reports/new"),
+		chromedp.WaitVisible(`[data-testid="report-form"]`),
+		chromedp.SetValue(`select[name="type"]`, "MERCHANT_FACTOR"),
+		chromedp.SendKeys(`input[name="reason"]`, "价格设置错误导致订单激增"),
+		chromedp.SendKeys(`textarea[name="orderNumbers"]`, orders[2]),
+		chromedp.SetUploadFiles(`input[name="evidence"]`, []string{evidence}),
+		screenshot("report-form"),
+		chromedp.Click(`[data-testid="report-submit"]`),
+		chromedp.WaitVisible(`[data-testid="report-status"]`),
+		store(&reportStatus, chromedp.Text(`[data-testid="report-status"]`)),
+		logout,
+		// The platform approves it from the review desk.
+		login(platfm),
+		chromedp.Navigate(srv.URL+"/review"),
+		chromedp.WaitVisible(`[data-testid="reports"]`),
+		screenshot("review-desk"),
+		chromedp.Click(`[data-testid="open-report"]`),
+		chromedp.WaitVisible(`[data-testid="approve"]`),
+		screenshot("review-report"),
+		chromedp.Click(`[data-testid="approve"]`),
+		chromedp.WaitVisible(`[data-testid="effective-at"]`),
+		store(&approved, chromedp.Text(`[data-testid="report-status"]`)),
+		logout,
+		// The buyer sees every tracking number.
+		login(buyer),
+		chromedp.Navigate(srv.URL+"/orders/"+orders[0]),
+		chromedp.WaitVisible(`[data-testid="packages"]`),
+		store(&buyerNumbers, chromedp.Text(`[data-testid="packages"]`)),
+		screenshot("buyer-tracking"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{sfNumber(701), ztoNumber(701)} {
+		if !strings.Contains(shipped, n) {
+			t.Errorf("the shipped order does not show %s: %s", n, shipped)
+		}
+	}
+	if !strings.Contains(appended, ytoNumber(701)) {
+		t.Errorf("the appended package is missing: %s", appended)
+	}
+	if !strings.Contains(batchCounts, "成功 1") || !strings.Contains(batchCounts, "失败 1") {
+		t.Errorf("batch counts: %q", batchCounts)
+	}
+	if reportStatus != "待审核" || approved != "已通过" {
+		t.Errorf("report %q, after review %q", reportStatus, approved)
+	}
+	for _, n := range []string{sfNumber(701), ztoNumber(701), ytoNumber(701)} {
+		if !strings.Contains(buyerNumbers, n) {
+			t.Errorf("the buyer does not see %s: %s", n, buyerNumbers)
+		}
+	}
+	var units int64
+	db.Raw(`SELECT COUNT(*) FROM packages WHERE order_id = (SELECT id FROM orders WHERE number = ?) AND kind = 'SHIPMENT'`, orders[0]).Scan(&units)
+	if units != 2 {
+		t.Errorf("%d shipment packages, want 2", units)
+	}
+}

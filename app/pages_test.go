@@ -13,7 +13,18 @@ import (
 	"gorm.io/gorm"
 )
 
+// testCSRF is the form token the page tests send in both the cookie and
+// the form, as a browser that loaded the form would.
+const testCSRF = "test-csrf-token-0123456789abcdefghijklmnop"
+
 func postForm(a *apptest.App, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("csrf") == "" {
+		form.Set("csrf", testCSRF)
+	}
+	cookies = append(cookies, &http.Cookie{Name: "fahuo_csrf", Value: testCSRF})
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -75,26 +86,42 @@ func TestLoginPageFlow(t *testing.T) {
 			t.Errorf("cookie flags: %+v", c)
 		}
 
-		w = get(a, "/", c)
+		if w := get(a, "/", c); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/orders" {
+			t.Errorf("a merchant's home: %d %s", w.Code, w.Header().Get("Location"))
+		}
+		w = get(a, "/orders", c)
 		doc, err := goquery.NewDocumentFromReader(w.Body)
 		if err != nil || w.Code != http.StatusOK {
-			t.Fatalf("home: %d %v", w.Code, err)
+			t.Fatalf("orders: %d %v", w.Code, err)
 		}
 		var want int64
 		db.Table("orders").Joins("JOIN shops ON shops.id = orders.shop_id").Where("shops.name = ?", "鲜果时光旗舰店").Count(&want)
 		if n := doc.Find(`[data-testid="order-row"]`).Length(); int64(n) != want {
-			t.Errorf("home lists %d orders, want %d", n, want)
+			t.Errorf("the list shows %d orders, want %d", n, want)
 		}
 		if strings.Contains(doc.Text(), "山野茶舍") {
-			t.Error("the home page shows another shop")
+			t.Error("the list shows another shop")
 		}
-		if got := doc.Find(`[data-testid="shop"]`).Text(); got != "鲜果时光旗舰店" {
-			t.Errorf("shop = %q", got)
+		w = get(a, "/orders?status=PENDING_SHIPMENT", c)
+		doc, _ = goquery.NewDocumentFromReader(w.Body)
+		var pending int64
+		db.Table("orders").Joins("JOIN shops ON shops.id = orders.shop_id").Where("shops.name = ? AND status = 'PENDING_SHIPMENT'", "鲜果时光旗舰店").Count(&pending)
+		if n := doc.Find(`[data-testid="order-row"]`).Length(); int64(n) != pending {
+			t.Errorf("the 待发货 tab shows %d orders, want %d", n, pending)
+		}
+
+		// A form with a forged token is refused, and changes nothing.
+		forged := postForm(a, "/logout", url.Values{"csrf": {"forged-token-forged-token-forged-token"}}, c)
+		if forged.Code != http.StatusForbidden {
+			t.Errorf("forged token: %d", forged.Code)
+		}
+		if w := get(a, "/orders", c); w.Code != http.StatusOK {
+			t.Errorf("the forged logout ended the session: %d", w.Code)
 		}
 
 		// English on request, and remembered.
-		w = get(a, "/?lang=en", c)
-		if !strings.Contains(w.Body.String(), "Latest orders") {
+		w = get(a, "/orders?lang=en", c)
+		if !strings.Contains(w.Body.String(), "Orders") || strings.Contains(w.Body.String(), "订单管理") {
 			t.Error("no English page")
 		}
 
@@ -110,8 +137,8 @@ func TestLoginPageFlow(t *testing.T) {
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login" {
 			t.Fatalf("logout: %d", w.Code)
 		}
-		if w := get(a, "/", c); w.Code != http.StatusSeeOther {
-			t.Errorf("the old cookie still opens the home page: %d", w.Code)
+		if w := get(a, "/orders", c); w.Code != http.StatusSeeOther {
+			t.Errorf("the old cookie still opens the orders: %d", w.Code)
 		}
 	})
 }

@@ -3,6 +3,9 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"slices"
 	"testing"
 	"time"
@@ -37,8 +40,21 @@ type reportPayload struct {
 	UserErrors []userError
 }
 
-// pngBytes is a tiny valid PNG header, enough for content sniffing.
-var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{1}, 100)...)
+// pngBytes is a small real PNG (a red notice card), as a merchant's photo
+// of a carrier's notice would be.
+var pngBytes = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 120, 80))
+	for y := 0; y < 80; y++ {
+		for x := 0; x < 120; x++ {
+			img.Set(x, y, color.RGBA{R: 254, G: uint8(44 + x), B: 85, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
 
 // fileReport files a report with one evidence file through the multipart
 // upload, and returns the answer.

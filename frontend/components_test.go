@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestLoginPageShowsTheErrorAndKeepsTheEmail(t *testing.T) {
 
 func TestPagesEscapeWhatUsersTyped(t *testing.T) {
 	evil := `<script>alert(1)</script>`
-	doc := render(t, homePage(Page{Lang: EN, Title: "x", Viewer: evil}, Home{Name: evil, Orders: []OrderRow{{Number: evil}}}))
+	doc := render(t, ordersPage(Page{Lang: EN, Title: "x", Viewer: evil}, OrderList{Heading: evil, Orders: []OrderRow{{Number: evil, Region: evil}}}))
 	if doc.Find("script").Length() != 0 {
 		t.Error("a user's text became a script element")
 	}
@@ -56,21 +57,54 @@ func TestPagesEscapeWhatUsersTyped(t *testing.T) {
 	}
 }
 
-func TestHomeListsOrdersInTheChosenLanguage(t *testing.T) {
-	rows := []OrderRow{{Number: "1", Status: T(EN, "status.SHIPPED")}, {Number: "2", Status: T(EN, "status.CLOSED")}}
-	doc := render(t, homePage(Page{Lang: EN, Title: "x", Viewer: "Lin"}, Home{Name: "Lin", Role: T(EN, "role.OWNER"), Shop: "S", Orders: rows}))
+func TestOrderListShowsTabsRowsAndPaging(t *testing.T) {
+	l := OrderList{Heading: "Orders", Total: 2, NextHref: "/orders?after=abc",
+		Tabs:   []StatusTab{{Label: "All", Href: "/orders", Active: true}, {Label: "Shipped", Href: "/orders?status=SHIPPED"}},
+		Orders: []OrderRow{{Number: "1", Status: T(EN, "status.SHIPPED"), Report: "Epidemic · Approved"}, {Number: "2", Status: T(EN, "status.CLOSED")}}}
+	doc := render(t, ordersPage(Page{Lang: EN, Title: "x", Viewer: "Lin", CSRF: "tok"}, l))
 	if n := doc.Find(`[data-testid="order-row"]`).Length(); n != 2 {
 		t.Errorf("%d rows", n)
 	}
-	if got := doc.Find(`[data-testid="role"]`).Text(); got != "Owner" {
-		t.Errorf("role = %q", got)
+	if got := doc.Find(`.tab.active`).Text(); got != "All" {
+		t.Errorf("active tab %q", got)
+	}
+	if got := doc.Find(`[data-testid="report-status"]`).First().Text(); got != "Epidemic · Approved" {
+		t.Errorf("report status %q", got)
+	}
+	if href, _ := doc.Find(`[data-testid="next-page"]`).Attr("href"); href != "/orders?after=abc" {
+		t.Errorf("next %q", href)
+	}
+	if v, _ := doc.Find(`form[action="/logout"] input[name="csrf"]`).Attr("value"); v != "tok" {
+		t.Errorf("the logout form carries token %q", v)
 	}
 	if got := doc.Find(`[data-testid="lang-switch"]`).Text(); got != "中文" {
 		t.Errorf("switch = %q", got)
 	}
-	empty := render(t, homePage(Page{Lang: ZH, Title: "x", Viewer: "Lin"}, Home{Name: "Lin"}))
+	empty := render(t, ordersPage(Page{Lang: ZH, Title: "x", Viewer: "Lin"}, OrderList{}))
 	if !strings.Contains(empty.Text(), "暂无订单") {
 		t.Error("no empty-list message")
+	}
+}
+
+func TestOrderPageOffersOnlyTheAllowedForms(t *testing.T) {
+	base := OrderView{Number: "1", Lines: []LineView{{ID: 7, Title: "橙子", Quantity: 2, Remaining: 2}}, ShipSlots: []int{0, 1}}
+	doc := render(t, orderPage(Page{Lang: ZH, CSRF: "tok"}, base))
+	for _, id := range []string{"ship-form", "append-form", "refund-form", "approve-refund", "reveal"} {
+		if doc.Find(`[data-testid="`+id+`"]`).Length() != 0 {
+			t.Errorf("%s shown without the right", id)
+		}
+	}
+	can := base
+	can.CanShip, can.CanAppend = true, true
+	doc = render(t, orderPage(Page{Lang: ZH, CSRF: "tok"}, can))
+	if v, _ := doc.Find(`[data-testid="ship-form"] input[name="qty0_7"]`).Attr("value"); v != "2" {
+		t.Errorf("the first package takes all by default: %q", v)
+	}
+	if v, _ := doc.Find(`[data-testid="ship-form"] input[name="qty1_7"]`).Attr("value"); v != "0" {
+		t.Errorf("the second package starts empty: %q", v)
+	}
+	if doc.Find(`form input[name="csrf"][value="tok"]`).Length() < 2 {
+		t.Error("the forms carry no token")
 	}
 }
 
@@ -115,10 +149,30 @@ func TestEveryKeyUsedIsInTheCatalogue(t *testing.T) {
 			}
 		}
 		for _, m := range prefixed.FindAllStringSubmatch(string(src), -1) {
-			if m[1] == "status." || m[1] == "role." || m[1] == "pkg." || m[1] == "error." {
+			if slices.Contains([]string{"status.", "role.", "pkg.", "error.", "reportType.", "reportStatus.", "refundStatus.", "history."}, m[1]) {
 				continue
 			}
 			t.Errorf("%s looks up %q+… which this test does not know how to check", f, m[1])
+		}
+	}
+	for _, rt := range models.DelayReportTypes {
+		if _, ok := messages["reportType."+string(rt)]; !ok {
+			t.Errorf("no message for report type %s", rt)
+		}
+	}
+	for _, st := range []models.ReportStatus{models.ReportPending, models.ReportApproved, models.ReportRejected} {
+		if _, ok := messages["reportStatus."+string(st)]; !ok {
+			t.Errorf("no message for report status %s", st)
+		}
+	}
+	for _, st := range []models.RefundStatus{models.RefundNone, models.RefundRequested, models.Refunded} {
+		if _, ok := messages["refundStatus."+string(st)]; !ok {
+			t.Errorf("no message for refund status %s", st)
+		}
+	}
+	for _, h := range []string{"ship", "appendPackage", "requestRefund", "approveRefund", "markPackageIntercepted", "delivered"} {
+		if _, ok := messages["history."+h]; !ok {
+			t.Errorf("no message for history action %s", h)
 		}
 	}
 	for _, c := range models.ErrorCodes {
