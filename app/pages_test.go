@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -218,6 +220,59 @@ func TestOrderPageMasksTheRecipientUntilRevealed(t *testing.T) {
 		w = get(a, page, loginCookie(t, a, buyerEmail))
 		if !strings.Contains(w.Body.String(), o.RecipientPhone) || strings.Contains(w.Body.String(), `data-testid="reveal"`) {
 			t.Errorf("the buyer's view: %d", w.Code)
+		}
+	})
+}
+
+func TestPagesRefuseBadInput(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		owner := loginCookie(t, a, ownerA)
+		id, _ := newOrder(t, a, db, buyer)
+		var number string
+		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+
+		// An empty ship form: the order page again, 422, with the reason; nothing shipped.
+		w := postForm(a, "/orders/"+number+"/ship", url.Values{"number0": {""}}, owner)
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `data-testid="error"`) {
+			t.Errorf("empty ship form: %d", w.Code)
+		}
+		var pkgs int64
+		db.Table("packages").Where("order_id = ?", id[len("gid://fahuo/Order/"):]).Count(&pkgs)
+		if pkgs != 0 {
+			t.Error("an empty ship form shipped something")
+		}
+		// A wrong file type in the batch form.
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf", testCSRF)
+		_ = mw.WriteField("kind", "ship")
+		fw, _ := mw.CreateFormFile("file", "照片.csv")
+		_, _ = fw.Write(append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...))
+		_ = mw.Close()
+		req := httptest.NewRequest(http.MethodPost, "/batch", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.AddCookie(owner)
+		req.AddCookie(&http.Cookie{Name: "fahuo_csrf", Value: testCSRF})
+		rec := httptest.NewRecorder()
+		a.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `data-testid="batch-error"`) {
+			t.Errorf("wrong file type: %d", rec.Code)
+		}
+		// Another shop's order in the URL: not found, and nothing of it shown.
+		var other string
+		db.Raw("SELECT number FROM orders WHERE shop_id = (SELECT id FROM shops WHERE name = '山野茶舍') LIMIT 1").Scan(&other)
+		if w := get(a, "/orders/"+other, owner); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), other) {
+			t.Errorf("another shop's order: %d", w.Code)
+		}
+		if w := postForm(a, "/orders/"+other+"/ship", url.Values{"number0": {sfNumber(1)}, "carrier0": {"SF"}}, owner); w.Code != http.StatusNotFound {
+			t.Errorf("shipping another shop's order: %d", w.Code)
+		}
+		// A buyer cannot open the batch or report pages' actions.
+		buyerCookie := loginCookie(t, a, buyer)
+		if w := postForm(a, "/orders/"+number+"/ship", url.Values{"number0": {sfNumber(2)}, "carrier0": {"SF"}}, buyerCookie); w.Code != http.StatusUnprocessableEntity && w.Code != http.StatusForbidden {
+			t.Errorf("a buyer shipping: %d", w.Code)
 		}
 	})
 }
