@@ -201,6 +201,9 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.Click(`[data-testid="report-submit"]`),
 		chromedp.WaitVisible(`[data-testid="report-status"]`),
 		store(&reportStatus, chromedp.Text(`[data-testid="report-status"]`)),
+		chromedp.Navigate(srv.URL+"/figures"),
+		chromedp.WaitVisible(`[data-testid="capacity-chart"]`),
+		screenshot("figures"),
 		logout,
 		// The platform approves it from the review desk.
 		login(platfm),

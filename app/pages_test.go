@@ -276,3 +276,22 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		}
 	})
 }
+
+func TestFiguresPageDrawsTheCharts(t *testing.T) {
+	_, dbURL := dbtest.SQLite(t)
+	a := apptest.New(t, dbURL)
+	owner := a.Login(t, ownerA)
+	a.MustDo(t, owner, `mutation { setShippingCapacity(dailyCapacity: 0) { userErrors { code } } }`, nil, nil)
+	w := get(a, "/figures", loginCookie(t, a, ownerA))
+	doc, _ := goquery.NewDocumentFromReader(w.Body)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="rate-chart"] rect`).Length() == 0 {
+		t.Fatalf("figures: %d", w.Code)
+	}
+	// With a capacity of 0, every day with orders due is overloaded.
+	if doc.Find(`[data-testid="overloaded"]`).Length() == 0 {
+		t.Error("no overloaded day drawn")
+	}
+	if got := doc.Find(`[data-testid="on-time-rate"]`).Text(); !strings.HasSuffix(got, "%") && got != "—" {
+		t.Errorf("rate %q", got)
+	}
+}

@@ -68,6 +68,7 @@ func New(svc *fulfillment.Service, opts Options) http.Handler {
 	mux.HandleFunc("POST /reports/{id}/review", p.reviewReport)
 	mux.HandleFunc("GET /evidence/{id}", p.evidence)
 	mux.HandleFunc("GET /review", p.reviewQueue)
+	mux.HandleFunc("GET /figures", p.figures)
 	mux.HandleFunc("GET /announcements", p.announcements)
 	mux.HandleFunc("POST /announcements", p.publishAnnouncement)
 	return withCSRF(mux)
@@ -155,6 +156,7 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request, title string) Page 
 			add("/batch", "nav.batch")
 		}
 		add("/reports", "nav.reports")
+		add("/figures", "nav.figures")
 	}
 	return pg
 }
