@@ -6,12 +6,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/models"
+	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
 )
 
@@ -294,4 +298,59 @@ func TestFiguresPageDrawsTheCharts(t *testing.T) {
 	if got := doc.Find(`[data-testid="on-time-rate"]`).Text(); !strings.HasSuffix(got, "%") && got != "—" {
 		t.Errorf("rate %q", got)
 	}
+}
+
+func TestTemplateEditorAndProducts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		owner := loginCookie(t, a, ownerA)
+		w := get(a, "/templates/new", owner)
+		doc, _ := goquery.NewDocumentFromReader(w.Body)
+		if w.Code != http.StatusOK || doc.Find(`[data-testid="region-picker"] input[value="440305"]`).Length() != 1 {
+			t.Fatalf("editor: %d", w.Code)
+		}
+		// Every district of 深圳 picked, and 新疆 as a whole: saved as 深圳市 and 新疆.
+		form := url.Values{"name": {"页面模板"}, "shipFrom": {"440305"}, "pricing": {"BY_PIECE"}, "firstUnits": {"1"},
+			"firstFee": {"8.5"}, "extraUnits": {"1"}, "extraFee": {"2"}, "freeAmount": {"99"}, "nd": {"650000"}}
+		for _, d := range regions.Children("440300") {
+			form.Add("nd", d.Code)
+		}
+		if w := postForm(a, "/templates/new", form, owner); w.Code != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", w.Code, w.Body.String())
+		}
+		var tmpl models.ShippingTemplate
+		if err := db.Where("name = ?", "页面模板").Take(&tmpl).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tmpl.NonDeliveryRegions, []string{"440300", "650000"}) || tmpl.Default.FirstFeeCents != 850 ||
+			len(tmpl.FreeRules) != 1 || tmpl.FreeRules[0].Threshold != 9900 {
+			t.Errorf("saved %+v", tmpl)
+		}
+		// The editor shows it back with the branch open and the city checked.
+		w = get(a, "/templates/"+strconv.FormatInt(tmpl.ID, 10), owner)
+		doc, _ = goquery.NewDocumentFromReader(w.Body)
+		if _, ok := doc.Find(`input[value="440300"]`).Attr("checked"); !ok {
+			t.Error("深圳市 is not checked in the editor")
+		}
+		// A refused template: the form again, 422, with the reason.
+		bad := url.Values{"name": {"坏模板"}, "shipFrom": {"999999"}, "pricing": {"BY_PIECE"}, "firstUnits": {"1"}, "firstFee": {"1"}, "extraUnits": {"1"}, "extraFee": {"1"}}
+		if w := postForm(a, "/templates/new", bad, owner); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `data-testid="template-error"`) {
+			t.Errorf("bad template: %d", w.Code)
+		}
+		// A product on it.
+		pf := url.Values{"title": {"页面商品"}, "sku": {"WEB-1"}, "price": {"19.90"}, "weight": {"500"}, "stock": {"10"},
+			"template": {strconv.FormatInt(tmpl.ID, 10)}, "mode": {"PRESALE"}, "presaleDays": {"7"}}
+		if w := postForm(a, "/products", pf, owner); w.Code != http.StatusSeeOther {
+			t.Fatalf("product: %d %s", w.Code, w.Body.String())
+		}
+		w = get(a, "/templates", owner)
+		if !strings.Contains(w.Body.String(), "页面商品") || !strings.Contains(w.Body.String(), "¥19.90") {
+			t.Error("the product is not listed")
+		}
+		// A viewer sees the lists but not the forms.
+		w = get(a, "/templates", loginCookie(t, a, viewerA))
+		if strings.Contains(w.Body.String(), `data-testid="product-form"`) || strings.Contains(w.Body.String(), `data-testid="new-template"`) {
+			t.Error("a viewer is offered the forms")
+		}
+	})
 }

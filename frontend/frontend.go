@@ -69,6 +69,10 @@ func New(svc *fulfillment.Service, opts Options) http.Handler {
 	mux.HandleFunc("GET /evidence/{id}", p.evidence)
 	mux.HandleFunc("GET /review", p.reviewQueue)
 	mux.HandleFunc("GET /figures", p.figures)
+	mux.HandleFunc("GET /templates", p.catalog)
+	mux.HandleFunc("GET /templates/{id}", p.templateForm)
+	mux.HandleFunc("POST /templates/{id}", p.saveTemplate)
+	mux.HandleFunc("POST /products", p.createProduct)
 	mux.HandleFunc("GET /announcements", p.announcements)
 	mux.HandleFunc("POST /announcements", p.publishAnnouncement)
 	return withCSRF(mux)
@@ -156,6 +160,7 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request, title string) Page 
 			add("/batch", "nav.batch")
 		}
 		add("/reports", "nav.reports")
+		add("/templates", "nav.templates")
 		add("/figures", "nav.figures")
 	}
 	return pg
