@@ -67,6 +67,9 @@ func store[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 
 func screenshot(name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		if os.Getenv("FAHUO_TEST_LOG") != "" {
+			println(time.Now().Format("15:04:05.000"), "screenshot", name)
+		}
 		png, err := chromedp.FullScreenshot(100)(ctx, tgt)
 		if err != nil {
 			return err
@@ -172,13 +175,13 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.SetValue(`input[name="qty1_`+line2+`"]`, "1"),
 		chromedp.SetValue(`select[name="carrier1"]`, "ZTO"),
 		chromedp.SendKeys(`input[name="number1"]`, ztoNumber(701)),
-		chromedp.Click(`[data-testid="ship"]`),
+		chromedp.Submit(`[data-testid="ship"]`),
 		chromedp.WaitVisible(`//a[@data-testid="tracking-number" and text()="`+ztoNumber(701)+`"]`),
 		store(&shipped, chromedp.Text(`[data-testid="packages"]`)),
 		// Append a package.
 		chromedp.SetValue(`[data-testid="append-form"] select`, "YTO"),
 		chromedp.SendKeys(`[data-testid="append-form"] input[name="number"]`, ytoNumber(701)),
-		chromedp.Click(`[data-testid="append"]`),
+		chromedp.Submit(`[data-testid="append"]`),
 		chromedp.WaitVisible(`//a[@data-testid="tracking-number" and text()="`+ytoNumber(701)+`"]`),
 		store(&appended, chromedp.Text(`[data-testid="packages"]`)),
 		screenshot("order-shipped"),
@@ -186,7 +189,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/batch"),
 		chromedp.WaitVisible(`[data-testid="batch-form"]`),
 		chromedp.SetUploadFiles(`input[name="file"]`, []string{batchCSV}),
-		chromedp.Click(`[data-testid="batch-submit"]`),
+		chromedp.Submit(`[data-testid="batch-submit"]`),
 		chromedp.WaitVisible(`[data-testid="batch-rows"]`),
 		store(&batchCounts, chromedp.Text(`[data-testid="batch-counts"]`)),
 		screenshot("batch-result"),
@@ -198,7 +201,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.SendKeys(`textarea[name="orderNumbers"]`, orders[2]),
 		chromedp.SetUploadFiles(`input[name="evidence"]`, []string{evidence}),
 		screenshot("report-form"),
-		chromedp.Click(`[data-testid="report-submit"]`),
+		chromedp.Submit(`[data-testid="report-submit"]`),
 		chromedp.WaitVisible(`[data-testid="report-status"]`),
 		store(&reportStatus, chromedp.Text(`[data-testid="report-status"]`)),
 		chromedp.Navigate(srv.URL+"/templates/new"),
@@ -216,7 +219,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.Click(`[data-testid="open-report"]`),
 		chromedp.WaitVisible(`[data-testid="approve"]`),
 		screenshot("review-report"),
-		chromedp.Click(`[data-testid="approve"]`),
+		chromedp.Submit(`[data-testid="approve"]`),
 		chromedp.WaitVisible(`[data-testid="effective-at"]`),
 		store(&approved, chromedp.Text(`[data-testid="report-status"]`)),
 		logout,
