@@ -139,64 +139,88 @@ func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64) (map[int64][]mo
 // INVALID_ARGUMENT for no packages, more than 50, a line of another order,
 // a quantity under 1, or a package without lines among several.
 func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (models.Order, []models.Package, error) {
+	return s.packageChange(ctx, a, OpShipOrder, in.Order, in.IdempotencyKey, in.Packages, models.PackageShipment,
+		func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (bool, bool, error) {
+			if repeat, err := sameShipmentAgain(tx, *o, rows); err != nil || repeat {
+				return false, repeat, err
+			}
+			if err := shippable(*o); err != nil {
+				return false, false, err
+			}
+			byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID})
+			if err != nil {
+				return false, false, err
+			}
+			if err := allocateLines(rows, in.Packages, byOrder[o.ID], remaining); err != nil {
+				return false, false, err
+			}
+			if err := s.claimWaybills(tx, rows, now); err != nil {
+				return false, false, err
+			}
+			if err := firstRefusal(rows); err != nil {
+				return false, false, err
+			}
+			full := true
+			for _, l := range byOrder[o.ID] {
+				if remaining[l.ID] > 0 {
+					full = false
+				}
+			}
+			return full, false, nil
+		})
+}
+
+// packageChange runs a mutation that adds packages to one order: it checks
+// the idempotency key and the number of packages, locks the order, answers
+// a retried key with the first result, names each package's carrier and
+// number (S2), lets check judge the rules of the operation (and claim the
+// numbers), then writes the packages and, for shipments, the order's new
+// state. A repeat that check recognises (it returns without claiming)
+// answers with the order as it stands.
+func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref OrderRef, key string, in []PackageInput,
+	kind models.PackageKind, check func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (full, repeat bool, err error)) (models.Order, []models.Package, error) {
 	var (
 		o       models.Order
 		created []models.Package
 	)
-	e := &audit{op: OpShipOrder}
-	if err := validIdempotencyKey(in.IdempotencyKey); err != nil {
+	e := &audit{op: op}
+	if err := validIdempotencyKey(key); err != nil {
 		return o, nil, s.refuse(ctx, a, e, err)
 	}
-	if len(in.Packages) == 0 || len(in.Packages) > maxPackagesPerRequest {
-		return o, nil, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"packages"}, "a shipment has 1 to %d packages", maxPackagesPerRequest))
+	if len(in) == 0 || len(in) > maxPackagesPerRequest {
+		return o, nil, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"packages"}, "1 to %d packages per request", maxPackagesPerRequest))
 	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		created = nil
 		var err error
-		if o, err = lockOrder(tx, a, in.Order); err != nil {
+		if o, err = lockOrder(tx, a, ref); err != nil {
 			return err
 		}
 		e.object("Order", o.ID)
 		now := s.clock.Now()
-		if _, seen, err := claimIdempotencyKey(tx, a, OpShipOrder, in.IdempotencyKey, o.ShopID, now); err != nil || seen {
+		if _, seen, err := claimIdempotencyKey(tx, a, op, key, o.ShopID, now); err != nil || seen {
 			return err
 		}
-		rows := make([]*packageRow, len(in.Packages))
-		for i, p := range in.Packages {
+		rows := make([]*packageRow, len(in))
+		seen := map[waybillKey]int{}
+		for i, p := range in {
+			if kind == models.PackageAppended && len(p.Lines) > 0 {
+				return models.FieldError(models.CodeInvalidArgument, []string{"packages", fmt.Sprint(i), "lines"}, "appended packages carry no order lines")
+			}
 			c, n, perr := resolveCarrier(p.Carrier, p.TrackingNumber)
 			if perr != nil {
 				return prefixed(perr, "packages", fmt.Sprint(i))
 			}
-			rows[i] = &packageRow{index: i, order: &o, carrier: c, number: n, kind: models.PackageShipment}
-		}
-		if repeat, err := sameShipmentAgain(tx, o, rows); err != nil || repeat {
-			return err
-		}
-		if err := shippable(o); err != nil {
-			return err
-		}
-		byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID})
-		if err != nil {
-			return err
-		}
-		if err := allocateLines(rows, in.Packages, byOrder[o.ID], remaining); err != nil {
-			return err
-		}
-		seen := map[waybillKey]int{}
-		for i, r := range rows {
-			if j, dup := seen[r.key()]; dup {
+			rows[i] = &packageRow{index: i, order: &o, carrier: c, number: n, kind: kind}
+			if j, dup := seen[rows[i].key()]; dup {
 				return models.FieldError(models.CodeTrackingNumberInUse, []string{"packages", fmt.Sprint(i), "trackingNumber"},
-					"%s %s is given twice (packages %d and %d)", r.carrier.NameZh, r.number, j+1, i+1)
+					"%s %s is given twice (packages %d and %d)", c.NameZh, n, j+1, i+1)
 			}
-			seen[r.key()] = i
+			seen[rows[i].key()] = i
 		}
-		if err := s.claimWaybills(tx, rows, now); err != nil {
+		full, repeat, err := check(tx, &o, rows, now)
+		if err != nil || repeat {
 			return err
-		}
-		for i, r := range rows {
-			if r.err != nil {
-				return prefixed(r.err, "packages", fmt.Sprint(i))
-			}
 		}
 		if err := insertPackages(tx, rows, a, now); err != nil {
 			return err
@@ -204,25 +228,31 @@ func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (mo
 		for _, r := range rows {
 			created = append(created, r.pkg)
 		}
-		full := true
-		for _, l := range byOrder[o.ID] {
-			if remaining[l.ID] > 0 {
-				full = false
+		if kind == models.PackageShipment {
+			if err := markShipped(tx, &o, full, now); err != nil {
+				return err
 			}
 		}
-		if err := markShipped(tx, &o, full, now); err != nil {
-			return err
-		}
-		return settleIdempotencyKey(tx, a, OpShipOrder, in.IdempotencyKey, o.ID)
+		return settleIdempotencyKey(tx, a, op, key, o.ID)
 	})
 	if err != nil {
 		return models.Order{}, nil, err
 	}
 	if created == nil {
-		// A repeat: answer with the order as it stands.
+		// A repeat or a replayed key: answer with the order as it stands.
 		o, err = s.Order(ctx, a, OrderRef{ID: o.ID})
 	}
 	return o, created, err
+}
+
+// firstRefusal returns the first row's refusal, pointed at its package.
+func firstRefusal(rows []*packageRow) error {
+	for i, r := range rows {
+		if r.err != nil {
+			return prefixed(r.err, "packages", fmt.Sprint(i))
+		}
+	}
+	return nil
 }
 
 // sameShipmentAgain tells whether every package asked for is already a
@@ -322,63 +352,14 @@ func markShipped(tx *gorm.DB, o *models.Order, full bool, now time.Time) error {
 // UNKNOWN_CARRIER, INVALID_TRACKING_NUMBER, TRACKING_NUMBER_IN_USE (A6);
 // INVALID_ARGUMENT for no packages, more than 50, or lines on a package.
 func (s *Service) AppendPackages(ctx context.Context, a Actor, in AppendInput) (models.Order, []models.Package, error) {
-	var (
-		o       models.Order
-		created []models.Package
-	)
-	e := &audit{op: OpAppendPackages}
-	if err := validIdempotencyKey(in.IdempotencyKey); err != nil {
-		return o, nil, s.refuse(ctx, a, e, err)
-	}
-	if len(in.Packages) == 0 || len(in.Packages) > maxPackagesPerRequest {
-		return o, nil, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"packages"}, "1 to %d packages per request", maxPackagesPerRequest))
-	}
-	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		created = nil
-		var err error
-		if o, err = lockOrder(tx, a, in.Order); err != nil {
-			return err
-		}
-		e.object("Order", o.ID)
-		now := s.clock.Now()
-		if _, seen, err := claimIdempotencyKey(tx, a, OpAppendPackages, in.IdempotencyKey, o.ShopID, now); err != nil || seen {
-			return err
-		}
-		rows := make([]*packageRow, len(in.Packages))
-		for i, p := range in.Packages {
-			if len(p.Lines) > 0 {
-				return models.FieldError(models.CodeInvalidArgument, []string{"packages", fmt.Sprint(i), "lines"}, "appended packages carry no order lines")
+	return s.packageChange(ctx, a, OpAppendPackages, in.Order, in.IdempotencyKey, in.Packages, models.PackageAppended,
+		func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (bool, bool, error) {
+			appendRows(tx, rows, now)
+			if err := s.settleAppends(tx, rows, now); err != nil {
+				return false, false, err
 			}
-			c, n, perr := resolveCarrier(p.Carrier, p.TrackingNumber)
-			if perr != nil {
-				return prefixed(perr, "packages", fmt.Sprint(i))
-			}
-			rows[i] = &packageRow{index: i, order: &o, carrier: c, number: n, kind: models.PackageAppended}
-		}
-		appendRows(tx, rows, now)
-		if err := s.settleAppends(tx, rows, now); err != nil {
-			return err
-		}
-		for i, r := range rows {
-			if r.err != nil {
-				return prefixed(r.err, "packages", fmt.Sprint(i))
-			}
-		}
-		if err := insertPackages(tx, rows, a, now); err != nil {
-			return err
-		}
-		for _, r := range rows {
-			created = append(created, r.pkg)
-		}
-		return settleIdempotencyKey(tx, a, OpAppendPackages, in.IdempotencyKey, o.ID)
-	})
-	if err != nil {
-		return models.Order{}, nil, err
-	}
-	if created == nil {
-		o, err = s.Order(ctx, a, OrderRef{ID: o.ID})
-	}
-	return o, created, err
+			return false, false, firstRefusal(rows)
+		})
 }
 
 // appendRows checks A1 and A2 for each row; appendSeqs then numbers them.

@@ -218,32 +218,7 @@ func testLogger() *slog.Logger {
 // has it: the file goes to the variable at path (e.g. "input.file").
 func (a *App) Upload(t testing.TB, token, query string, vars map[string]any, path, filename string, data []byte) Result {
 	t.Helper()
-	ops, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", string(ops))
-	_ = w.WriteField("map", `{"0": ["variables.`+path+`"]}`)
-	part, err := w.CreateFormFile("0", filename)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = part.Write(data)
-	_ = w.Close()
-	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("User-Agent", UserAgent)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	status, out := a.Serve(req)
-	var res Result
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("status %d, not a GraphQL answer: %v: %.300s", status, err, out)
-	}
-	return res
+	return a.UploadFiles(t, token, query, vars, File{Path: path, Name: filename, Data: data})
 }
 
 // File is one file of a multipart upload, for the variable at Path.
