@@ -229,6 +229,8 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="packages"]`),
 		store(&buyerNumbers, chromedp.Text(`[data-testid="packages"]`)),
 		screenshot("buyer-tracking"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot("buyer-tracking-phone"),
 	)
 	if err != nil {
 		t.Fatal(err)
