@@ -323,9 +323,10 @@ func TestOrderShowsLinesAndPackages(t *testing.T) {
 		db.Table("orders").Where("status = ?", models.OrderShipped).Order("id").Limit(1).Pluck("number", &number)
 		var resp struct {
 			Order struct {
-				Status string
-				Total  struct{ Cents int }
-				Lines  []struct {
+				Status  string
+				Total   struct{ Cents int }
+				Freight struct{ Cents int }
+				Lines   []struct {
 					Quantity  int
 					UnitPrice struct{ Cents int }
 				}
@@ -342,7 +343,7 @@ func TestOrderShowsLinesAndPackages(t *testing.T) {
 				}
 			}
 		}
-		a.MustDo(t, tok, `query($n: String) { order(number: $n) { status total { cents }
+		a.MustDo(t, tok, `query($n: String) { order(number: $n) { status total { cents } freight { cents }
 			lines { quantity unitPrice { cents } }
 			packages { kind appendSequence carrier { code nameZh } trackingNumber trackingUrl lines { quantity orderLine { sku } } } } }`,
 			&resp, map[string]any{"n": number})
@@ -352,8 +353,8 @@ func TestOrderShowsLinesAndPackages(t *testing.T) {
 			sum += l.Quantity * l.UnitPrice.Cents
 			ordered += l.Quantity
 		}
-		if sum != o.Total.Cents {
-			t.Errorf("lines add up to %d, total is %d", sum, o.Total.Cents)
+		if sum+o.Freight.Cents != o.Total.Cents {
+			t.Errorf("lines add up to %d and freight is %d, total is %d", sum, o.Freight.Cents, o.Total.Cents)
 		}
 		appended := 0
 		for _, p := range o.Packages {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fahuo/fahuo/clock"
 	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
-	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
 )
 
@@ -35,7 +35,6 @@ type demoOrder struct {
 	detail   string
 	lines    []demoLine
 	paidAgo  time.Duration
-	promise  time.Duration // after payment
 	packages []demoPackage
 	status   models.OrderStatus
 }
@@ -68,7 +67,11 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 	if err != nil {
 		return Demo{}, false, err
 	}
-	var demo Demo
+	var (
+		demo      Demo
+		demoSets  []demoSet
+		demoUsers map[string]*models.User
+	)
 	err = database.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		demo = Demo{}
 		now := s.clock.Now()
@@ -168,136 +171,143 @@ func (s *Service) SeedDemo(ctx context.Context) (Demo, bool, error) {
 		h := time.Hour
 		day := 24 * h
 		ordersA := []demoOrder{
-			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 40 * h, promise: 48 * h,
+			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 40 * h,
 				lines: []demoLine{{0, 2}, {1, 1}}, status: models.OrderPendingShipment},
-			{buyer: "buyer2@demo.fahuo", region: "310104", detail: "漕溪北路 88 号 5 楼", paidAgo: 3 * h, promise: 48 * h,
+			{buyer: "buyer2@demo.fahuo", region: "310104", detail: "漕溪北路 88 号 5 楼", paidAgo: 3 * h,
 				lines: []demoLine{{2, 1}}, status: models.OrderPendingShipment},
-			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 50 * h, promise: 48 * h,
+			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 50 * h,
 				lines: []demoLine{{0, 1}}, status: models.OrderPendingShipment},
-			{buyer: "buyer2@demo.fahuo", region: "110105", detail: "建国路 93 号 万达广场 B 座", paidAgo: 30 * h, promise: 48 * h,
+			{buyer: "buyer2@demo.fahuo", region: "110105", detail: "建国路 93 号 万达广场 B 座", paidAgo: 30 * h,
 				lines: []demoLine{{0, 1}, {2, 2}}, status: models.OrderPartiallyShipped,
 				packages: []demoPackage{{carrier: "SF", number: "SF1400027816431", lines: map[int]int64{1: 2}}}},
-			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 4 * day, promise: 48 * h,
+			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 4 * day,
 				lines: []demoLine{{0, 2}, {1, 1}, {2, 1}}, status: models.OrderShipped,
 				packages: []demoPackage{
 					{carrier: "ZTO", number: "78451236985214", lines: map[int]int64{0: 2}},
 					{carrier: "SF", number: "SF1400027816448", lines: map[int]int64{1: 1, 2: 1}},
 					{carrier: "YTO", number: "YT7465123698521", appended: true},
 				}},
-			{buyer: "buyer2@demo.fahuo", region: "330106", detail: "文三路 478 号 华星时代广场 A 座", paidAgo: 9 * day, promise: 48 * h,
+			{buyer: "buyer2@demo.fahuo", region: "330106", detail: "文三路 478 号 华星时代广场 A 座", paidAgo: 9 * day,
 				lines: []demoLine{{1, 2}}, status: models.OrderDelivered,
 				packages: []demoPackage{{carrier: "YTO", number: "YT7465123698538", lines: map[int]int64{0: 2}, delivered: true}}},
-			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 2 * day, promise: 48 * h,
+			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 2 * day,
 				lines: []demoLine{{2, 1}}, status: models.OrderClosed},
 		}
 		ordersB := []demoOrder{
-			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 20 * h, promise: 7 * day,
+			{buyer: "buyer@demo.fahuo", region: "440305", detail: "科技园南区 深南大道 10000 号 2 栋 1201", paidAgo: 20 * h,
 				lines: []demoLine{{0, 1}}, status: models.OrderPendingShipment},
-			{buyer: "buyer2@demo.fahuo", region: "310104", detail: "漕溪北路 88 号 5 楼", paidAgo: 3 * day, promise: 48 * h,
+			{buyer: "buyer2@demo.fahuo", region: "310104", detail: "漕溪北路 88 号 5 楼", paidAgo: 3 * day,
 				lines: []demoLine{{0, 1}, {1, 1}}, status: models.OrderShipped,
 				packages: []demoPackage{
 					{carrier: "JD", number: "JDVA12345678901", lines: map[int]int64{0: 1}},
 					{carrier: "JD", number: "JDVA12345678918", lines: map[int]int64{1: 1}},
 				}},
 		}
-		shipFrom := map[int64]string{}
-		for _, t := range templates {
-			shipFrom[t.ID] = t.ShipFromRegion
-		}
-		seq := 0
-		for _, set := range []struct {
-			shop     models.Shop
-			products []models.Product
-			orders   []demoOrder
-		}{{shopA, productsA, ordersA}, {shopB, productsB, ordersB}} {
-			for _, d := range set.orders {
-				seq++
-				if err := s.seedOrder(tx, now, seq, set.shop, set.products, shipFrom, users[d.buyer], d); err != nil {
-					return err
-				}
-			}
-		}
+		demoSets = []demoSet{{shopA, productsA, ordersA}, {shopB, productsB, ordersB}}
+		demoUsers = users
 		return nil
 	})
-	return demo, err == nil, err
+	if err != nil {
+		return Demo{}, false, err
+	}
+	// The orders go through the domain, each step at its own time, so
+	// that the demo holds what real use would: claims of tracking
+	// numbers, history, scans, audit entries.
+	owners := map[int64]Actor{}
+	for _, u := range demoUsers {
+		if u.Role == models.RoleOwner {
+			owners[*u.ShopID] = userActor(*u, 0)
+		}
+	}
+	platform := userActor(*demoUsers["platform@demo.fahuo"], 0)
+	for _, set := range demoSets {
+		for _, d := range set.orders {
+			buyer := userActor(*demoUsers[d.buyer], 0)
+			if err := s.seedOrder(ctx, buyer, owners[set.shop.ID], platform, set.products, d); err != nil {
+				return Demo{}, false, fmt.Errorf("demo order for %s: %w", d.buyer, err)
+			}
+		}
+	}
+	return demo, true, nil
 }
 
-// seedOrder writes one demo order as it would stand after being placed,
-// shipped and delivered: the rows, not the rule checks, which the demo's
-// fixed data meets by construction.
-func (s *Service) seedOrder(tx *gorm.DB, now time.Time, seq int, shop models.Shop, products []models.Product, templateFrom map[int64]string, buyer *models.User, d demoOrder) error {
-	paid := now.Add(-d.paidAgo)
-	o := models.Order{
-		ShopID: shop.ID, Number: fmt.Sprintf("%s%06d", paid.Format("060102"), 100000+seq*7919%900000),
-		BuyerID: buyer.ID, Status: d.status, RecipientName: buyer.Name, RecipientPhone: demoPhones[d.buyer],
-		ShipFromRegion: templateFrom[*products[d.lines[0].product].TemplateID],
-		RegionCode:     d.region, RegionName: regions.FullName(d.region), AddressDetail: d.detail,
-		Currency: models.CurrencyCNY, FreightCents: 0, PaidAt: paid, PromisedShipBy: paid.Add(d.promise),
-		CreatedAt: paid, UpdatedAt: paid,
-	}
+type demoSet struct {
+	shop     models.Shop
+	products []models.Product
+	orders   []demoOrder
+}
+
+// at is the service with its clock standing at t, for writing the demo's
+// past through the domain.
+func (s *Service) at(t time.Time) *Service {
+	c := *s
+	c.clock = clock.NewManual(t)
+	return &c
+}
+
+// seedOrder places one demo order and takes it, through the domain, to its
+// demo state: shipped in its packages, appended to, delivered (by carrier
+// scans) or refunded and closed.
+func (s *Service) seedOrder(ctx context.Context, buyer, owner, platform Actor, products []models.Product, d demoOrder) error {
+	paid := s.clock.Now().Add(-d.paidAgo)
+	in := PlaceOrderInput{Address: AddressInput{RecipientName: buyer.Name, Phone: demoPhones[d.buyer], RegionCode: d.region, Detail: d.detail}}
 	for _, l := range d.lines {
-		o.TotalCents += products[l.product].PriceCents * l.qty
+		in.Items = append(in.Items, QuoteItem{ProductID: products[l.product].ID, Quantity: l.qty})
 	}
-	var shipments int
-	for _, p := range d.packages {
-		if !p.appended {
-			shipments++
-		}
-	}
-	if len(d.packages) > 0 {
-		first := paid.Add(20 * time.Hour)
-		o.FirstShippedAt = &first
-		if d.status != models.OrderPartiallyShipped {
-			last := first.Add(time.Duration(shipments-1) * time.Hour)
-			o.ShippedAt = &last
-		}
-	}
-	if d.status == models.OrderDelivered {
-		at := o.ShippedAt.Add(50 * time.Hour)
-		o.DeliveredAt = &at
+	o, err := s.at(paid).PlaceOrder(ctx, buyer, in)
+	if err != nil {
+		return err
 	}
 	if d.status == models.OrderClosed {
-		at := paid.Add(5 * time.Hour)
-		o.ClosedAt = &at
-	}
-	if err := tx.Create(&o).Error; err != nil {
-		return err
-	}
-	lines := make([]models.OrderLine, len(d.lines))
-	for i, l := range d.lines {
-		p := products[l.product]
-		lines[i] = models.OrderLine{ShopID: shop.ID, OrderID: o.ID, LineNo: int64(i + 1), ProductID: p.ID, SKU: p.SKU,
-			Title: p.Title, Quantity: l.qty, UnitPriceCents: p.PriceCents}
-	}
-	if err := tx.Create(&lines).Error; err != nil {
-		return err
-	}
-	var appendSeq int64
-	for i, dp := range d.packages {
-		pkg := models.Package{ShopID: shop.ID, OrderID: o.ID, Kind: models.PackageShipment, CarrierCode: dp.carrier,
-			TrackingNumber: dp.number, Status: models.PackageInTransit, ShippedAt: o.FirstShippedAt.Add(time.Duration(i) * time.Hour)}
-		pkg.CreatedAt = pkg.ShippedAt
-		if dp.appended {
-			appendSeq++
-			n := appendSeq
-			pkg.Kind, pkg.AppendSeq = models.PackageAppended, &n
-		}
-		if dp.delivered {
-			pkg.Status, pkg.DeliveredAt = models.PackageDelivered, o.DeliveredAt
-		}
-		if err := tx.Create(&pkg).Error; err != nil {
+		if _, err := s.at(paid.Add(time.Hour)).RequestRefund(ctx, buyer, o.ID, "拍错了规格"); err != nil {
 			return err
 		}
-		w := models.Waybill{CarrierCode: pkg.CarrierCode, TrackingNumber: pkg.TrackingNumber, ShopID: shop.ID, OrderID: o.ID,
-			BuyerID: o.BuyerID, AddressKey: s.addressKey(o), CreatedAt: pkg.CreatedAt}
-		if err := tx.Create(&w).Error; err != nil {
-			return err
-		}
-		for idx, qty := range dp.lines {
-			pl := models.PackageLine{ShopID: shop.ID, PackageID: pkg.ID, OrderLineID: lines[idx].ID, Quantity: qty}
-			if err := tx.Create(&pl).Error; err != nil {
-				return err
+		_, err := s.at(paid.Add(5*time.Hour)).ApproveRefund(ctx, owner, o.ID)
+		return err
+	}
+	lines, err := s.OrderLines(ctx, owner, []Key{KeyOf(o)})
+	if err != nil {
+		return err
+	}
+	shipAt := paid.Add(20 * time.Hour)
+	var shipment, appended []PackageInput
+	for _, p := range d.packages {
+		pin := PackageInput{Carrier: p.carrier, TrackingNumber: p.number}
+		for idx := range lines[KeyOf(o)] {
+			if qty, ok := p.lines[idx]; ok {
+				pin.Lines = append(pin.Lines, LineQuantity{OrderLineID: lines[KeyOf(o)][idx].ID, Quantity: qty})
 			}
+		}
+		if p.appended {
+			appended = append(appended, pin)
+		} else {
+			shipment = append(shipment, pin)
+		}
+	}
+	if len(shipment) > 0 {
+		if _, _, err := s.at(shipAt).ShipOrder(ctx, owner, ShipOrderInput{Order: OrderRef{ID: o.ID}, Packages: shipment}); err != nil {
+			return err
+		}
+	}
+	if len(appended) > 0 {
+		if _, _, err := s.at(shipAt.Add(2*time.Hour)).AppendPackages(ctx, owner, AppendInput{Order: OrderRef{ID: o.ID}, Packages: appended}); err != nil {
+			return err
+		}
+	}
+	// Carrier scans: picked up a few hours after shipping, on the way, and
+	// delivered where the demo says so.
+	var scans []ScanInput
+	for _, p := range d.packages {
+		scans = append(scans,
+			ScanInput{Carrier: p.carrier, TrackingNumber: p.number, Status: models.PackagePickedUp, At: shipAt.Add(4 * time.Hour), Place: "深圳转运中心", Description: "快递员已揽收"},
+			ScanInput{Carrier: p.carrier, TrackingNumber: p.number, Status: models.PackageInTransit, At: shipAt.Add(14 * time.Hour), Place: "杭州转运中心", Description: "运输中"})
+		if p.delivered {
+			scans = append(scans, ScanInput{Carrier: p.carrier, TrackingNumber: p.number, Status: models.PackageDelivered, At: shipAt.Add(50 * time.Hour), Place: "收件地址", Description: "已签收，本人签收"})
+		}
+	}
+	if len(scans) > 0 {
+		if _, err := s.at(shipAt.Add(51*time.Hour)).RecordTrackingEvents(ctx, platform, scans); err != nil {
+			return err
 		}
 	}
 	return nil
