@@ -354,3 +354,48 @@ func TestTemplateEditorAndProducts(t *testing.T) {
 		}
 	})
 }
+
+func TestTheBuyerAsksForAndWithdrawsARefundOnTheOrderPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		gid, _ := newOrder(t, a, db, buyer)
+		var number string
+		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		page := "/orders/" + number
+		me := loginCookie(t, a, buyer)
+		find := func(w *httptest.ResponseRecorder, testid string) int {
+			doc, _ := goquery.NewDocumentFromReader(w.Body)
+			return doc.Find(`[data-testid="` + testid + `"]`).Length()
+		}
+		if w := get(a, page, me); find(w, "refund-form") != 1 {
+			t.Fatal("no refund form for the buyer")
+		}
+		if w := postForm(a, page+"/refund", url.Values{"reason": {"拍错了"}}, me); w.Code != http.StatusSeeOther {
+			t.Fatalf("refund: %d", w.Code)
+		}
+		w := get(a, page, me)
+		body := w.Body.String()
+		if !strings.Contains(body, "退款中") || !strings.Contains(body, `data-testid="withdraw-refund"`) || strings.Contains(body, `data-testid="refund-form"`) {
+			t.Fatalf("after the request the page shows: %s", body)
+		}
+		// The shop sees no withdraw button, and its hand-made post is refused.
+		owner := loginCookie(t, a, ownerA)
+		if w := get(a, page, owner); find(w, "withdraw-refund") != 0 {
+			t.Error("the shop is offered the buyer's withdraw button")
+		}
+		if w := postForm(a, page+"/withdraw-refund", nil, owner); w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("the shop withdraws: %d", w.Code)
+		}
+		if w := postForm(a, page+"/withdraw-refund", nil, me); w.Code != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", w.Code)
+		}
+		if w := get(a, page, me); find(w, "refund-form") != 1 || find(w, "withdraw-refund") != 0 {
+			t.Error("after withdrawing, the refund form is not back")
+		}
+		var status string
+		db.Raw("SELECT refund_status FROM orders WHERE number = ?", number).Scan(&status)
+		if status != "NONE" {
+			t.Errorf("refund status %s", status)
+		}
+	})
+}

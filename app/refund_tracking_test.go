@@ -11,14 +11,15 @@ import (
 )
 
 const (
-	requestRefund = `mutation($id: ID!, $r: String!) { requestRefund(orderId: $id, reason: $r) { order { status refundStatus } userErrors { code } } }`
-	approveRefund = `mutation($id: ID!) { approveRefund(orderId: $id) { order { status refundStatus closedAt } userErrors { code } } }`
-	intercept     = `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { package { interceptStatus } userErrors { code } } }`
-	orderPackages = `query($id: ID) { order(id: $id) { status refundStatus packages { id kind status interceptStatus } history { action actorName } } }`
+	requestRefund  = `mutation($id: ID!, $r: String!) { requestRefund(orderId: $id, reason: $r) { order { status refundStatus } userErrors { code } } }`
+	approveRefund  = `mutation($id: ID!) { approveRefund(orderId: $id) { order { status refundStatus closedAt } userErrors { code } } }`
+	withdrawRefund = `mutation($id: ID!) { withdrawRefund(orderId: $id) { order { status refundStatus } userErrors { code } } }`
+	intercept      = `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { package { interceptStatus } userErrors { code } } }`
+	orderPackages  = `query($id: ID) { order(id: $id) { status refundStatus packages { id kind status interceptStatus } history { action actorName } } }`
 )
 
 type refundResp struct {
-	RequestRefund, ApproveRefund struct {
+	RequestRefund, ApproveRefund, WithdrawRefund struct {
 		Order *struct {
 			Status, RefundStatus string
 			ClosedAt             *time.Time
@@ -72,6 +73,67 @@ func TestRefundBeforeShippingClosesTheOrder(t *testing.T) {
 		a.MustDo(t, a.Login(t, ownerA), approveRefund, &r, map[string]any{"id": id})
 		if codeOf(r.ApproveRefund.UserErrors) != "INVALID_STATE" {
 			t.Errorf("approve twice: %+v", r.ApproveRefund.UserErrors)
+		}
+	})
+}
+
+func TestABuyerCanWithdrawARefundRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		id, lines := newOrder(t, a, db, buyer)
+		shipper := a.Login(t, shipA)
+		ship(t, a, shipper, map[string]any{"orderId": id, "packages": []any{
+			pkg("SF", sfNumber(1), line(lines[0], 2)), pkg("ZTO", ztoNumber(1), line(lines[1], 1))}})
+		var r refundResp
+		buyerTok := a.Login(t, buyer)
+		// Nothing to withdraw yet.
+		a.MustDo(t, buyerTok, withdrawRefund, &r, map[string]any{"id": id})
+		if codeOf(r.WithdrawRefund.UserErrors) != "INVALID_STATE" {
+			t.Errorf("withdraw without a request: %+v", r.WithdrawRefund.UserErrors)
+		}
+		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": id, "r": "不想要了"})
+		var v orderView
+		owner := a.Login(t, ownerA)
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		intercepted := v.Order.Packages[0].ID
+		var m struct {
+			MarkPackageIntercepted struct{ UserErrors []userError }
+		}
+		a.MustDo(t, owner, intercept, &m, map[string]any{"id": intercepted})
+		// Only the buyer who asked may withdraw: the shop and another buyer cannot.
+		a.MustDo(t, a.Login(t, buyer2), withdrawRefund, &r, map[string]any{"id": id})
+		if codeOf(r.WithdrawRefund.UserErrors) != "NOT_FOUND" {
+			t.Errorf("another buyer withdraws: %+v", r.WithdrawRefund.UserErrors)
+		}
+		if res := a.Do(t, owner, withdrawRefund, map[string]any{"id": id}); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
+			t.Errorf("the shop withdraws: %+v", res.Errors)
+		}
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		if v.Order.RefundStatus != "REQUESTED" {
+			t.Fatalf("a refused withdrawal changed the order: %+v", v.Order)
+		}
+		a.MustDo(t, buyerTok, withdrawRefund, &r, map[string]any{"id": id})
+		if o := r.WithdrawRefund.Order; o == nil || o.RefundStatus != "NONE" || o.Status != "SHIPPED" {
+			t.Fatalf("withdraw: %+v", r.WithdrawRefund)
+		}
+		// The intercepted package stays intercepted; the other needs no interception any more.
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		for _, p := range v.Order.Packages {
+			want := "NONE"
+			if p.ID == intercepted {
+				want = "INTERCEPTED"
+			}
+			if p.InterceptStatus != want {
+				t.Errorf("package %s: %s, want %s", p.ID, p.InterceptStatus, want)
+			}
+		}
+		if h := v.Order.History; h[len(h)-1].Action != "withdrawRefund" || h[len(h)-1].ActorName == "" {
+			t.Errorf("history: %+v", h)
+		}
+		// The buyer may ask again, and approval then still waits for nothing already done.
+		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": id, "r": "还是退了吧"})
+		if codeOf(r.RequestRefund.UserErrors) != "OK" {
+			t.Errorf("request again: %+v", r.RequestRefund.UserErrors)
 		}
 	})
 }

@@ -120,6 +120,8 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 				func(n int64) map[string]any { return map[string]any{"n": shippedNumber, "t": ytoNumber(int(n))} }},
 			{fulfillment.OpRequestRefund, `mutation($id: ID!) { requestRefund(orderId: $id, reason: "不要了") { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
+			{fulfillment.OpWithdrawRefund, `mutation($id: ID!) { withdrawRefund(orderId: $id) { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
 			{fulfillment.OpApproveRefund, `mutation($id: ID!) { approveRefund(orderId: $id) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
 			{fulfillment.OpMarkIntercepted, `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { userErrors { code } } }`,

@@ -170,7 +170,7 @@ func TestEveryKeyUsedIsInTheCatalogue(t *testing.T) {
 			t.Errorf("no message for refund status %s", st)
 		}
 	}
-	for _, h := range []string{"ship", "appendPackage", "requestRefund", "approveRefund", "markPackageIntercepted", "delivered"} {
+	for _, h := range []string{"ship", "appendPackage", "requestRefund", "withdrawRefund", "approveRefund", "markPackageIntercepted", "delivered"} {
 		if _, ok := messages["history."+h]; !ok {
 			t.Errorf("no message for history action %s", h)
 		}

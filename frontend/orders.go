@@ -157,6 +157,13 @@ func (p *pages) requestRefund(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (p *pages) withdrawRefund(w http.ResponseWriter, r *http.Request) {
+	p.act(w, r, func(a fulfillment.Actor, o models.Order) (string, error) {
+		_, err := p.svc.WithdrawRefund(r.Context(), a, o.ID)
+		return "notice.refundWithdrawn", err
+	})
+}
+
 func (p *pages) approveRefund(w http.ResponseWriter, r *http.Request) {
 	p.act(w, r, func(a fulfillment.Actor, o models.Order) (string, error) {
 		_, err := p.svc.ApproveRefund(r.Context(), a, o.ID)
@@ -286,6 +293,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		(o.Status == models.OrderShipped || o.Status == models.OrderDelivered)
 	view.CanRequestRefund = a.Role == models.RoleBuyer && o.RefundStatus == models.RefundNone &&
 		o.Status != models.OrderClosed && o.Status != models.OrderDelivered
+	view.CanWithdrawRefund = a.Role == models.RoleBuyer && o.RefundStatus == models.RefundRequested
 	view.CanApproveRefund = isShop && fulfillment.Allowed(a, fulfillment.OpApproveRefund) && o.RefundStatus == models.RefundRequested
 	view.CanIntercept = isShop && fulfillment.Allowed(a, fulfillment.OpMarkIntercepted)
 	for i := 0; i < shipSlots; i++ {

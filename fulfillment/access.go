@@ -33,6 +33,7 @@ const (
 	OpBatchAppendPackages    Operation = "batchAppendPackages"
 	OpRequestRefund          Operation = "requestRefund"
 	OpApproveRefund          Operation = "approveRefund"
+	OpWithdrawRefund         Operation = "withdrawRefund"
 	OpMarkIntercepted        Operation = "markPackageIntercepted"
 	OpRecordTrackingEvents   Operation = "recordTrackingEvents"
 	OpCreateDelayReport      Operation = "createDelayReport"
@@ -84,6 +85,7 @@ var permissions = map[Operation][]models.Role{
 	OpBatchAppendPackages:    {models.RoleOwner, models.RoleShipper},
 	OpRequestRefund:          {models.RoleBuyer},
 	OpApproveRefund:          {models.RoleOwner, models.RoleService},
+	OpWithdrawRefund:         {models.RoleBuyer},
 	OpMarkIntercepted:        {models.RoleOwner, models.RoleShipper, models.RoleService},
 	OpRecordTrackingEvents:   {models.RolePlatform},
 	OpCreateDelayReport:      {models.RoleOwner, models.RoleOperations},

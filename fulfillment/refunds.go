@@ -146,3 +146,50 @@ func (s *Service) MarkPackageIntercepted(ctx context.Context, a Actor, packageID
 	})
 	return p, err
 }
+
+// WithdrawRefund lets the buyer take back an open refund request (撤销退款申请).
+// The order can ship again (S6 no longer holds it), and packages still
+// marked INTERCEPT_REQUIRED go back to NONE; a package the merchant already
+// intercepted stays INTERCEPTED, because that is what happened to it.
+//
+// Errors: FORBIDDEN for anyone but a buyer; NOT_FOUND for an order not the
+// buyer's; INVALID_STATE with no request open.
+func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (models.Order, error) {
+	var o models.Order
+	e := &audit{op: OpWithdrawRefund}
+	e.object("Order", orderID)
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		if err := tx.Clauses(lockForUpdate).Where("id = ? AND buyer_id = ?", orderID, a.UserID).Take(&o).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.Errorf(models.CodeNotFound, "no such order")
+			}
+			return err
+		}
+		e.shopID = o.ShopID
+		if o.RefundStatus != models.RefundRequested {
+			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+		}
+		now := s.clock.Now()
+		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundRequested).
+			Updates(map[string]any{"refund_status": models.RefundNone, "refund_reason": "", "refund_requested_at": nil, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+		}
+		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
+		released := tx.Model(&models.Package{}).
+			Where("shop_id = ? AND order_id = ? AND intercept_status = ?", o.ShopID, o.ID, models.InterceptRequired).
+			Update("intercept_status", models.InterceptNone)
+		if released.Error != nil {
+			return released.Error
+		}
+		detail := "买家撤销退款申请"
+		if released.RowsAffected > 0 {
+			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released.RowsAffected)
+		}
+		return addEvent(tx, o, a, now, "withdrawRefund", detail)
+	})
+	return o, err
+}

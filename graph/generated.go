@@ -305,6 +305,7 @@ type ComplexityRoot struct {
 		UpdateShippingTemplate func(childComplexity int, id string, input model.ShippingTemplateInput) int
 		UpdateShopStanding     func(childComplexity int, shopID string, score float64, spotOrderShare float64) int
 		UpdateStaffMember      func(childComplexity int, id string, input model.UpdateStaffMemberInput) int
+		WithdrawRefund         func(childComplexity int, orderID string) int
 	}
 
 	Order struct {
@@ -690,6 +691,7 @@ type MutationResolver interface {
 	BatchShipOrders(ctx context.Context, input model.BatchInput) (*model.BatchPayload, error)
 	BatchAppendPackages(ctx context.Context, input model.BatchInput) (*model.BatchPayload, error)
 	RequestRefund(ctx context.Context, orderID string, reason string) (*model.RefundPayload, error)
+	WithdrawRefund(ctx context.Context, orderID string) (*model.RefundPayload, error)
 	ApproveRefund(ctx context.Context, orderID string) (*model.RefundPayload, error)
 	MarkPackageIntercepted(ctx context.Context, packageID string) (*model.PackagePayload, error)
 	RecordTrackingEvents(ctx context.Context, events []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
@@ -1932,6 +1934,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateStaffMember(childComplexity, args["id"].(string), args["input"].(model.UpdateStaffMemberInput)), true
+	case "Mutation.withdrawRefund":
+		if e.ComplexityRoot.Mutation.WithdrawRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawRefund(childComplexity, args["orderId"].(string)), true
 
 	case "Order.buyer":
 		if e.ComplexityRoot.Order.Buyer == nil {
@@ -4873,6 +4886,20 @@ func (ec *executionContext) field_Mutation_updateStaffMember_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
 	return args, nil
 }
 
@@ -9460,6 +9487,50 @@ func (ec *executionContext) fieldContext_Mutation_requestRefund(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_requestRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawRefund(ctx, fc.Args["orderId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+			return ec.marshalNRefundPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19681,6 +19752,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "requestRefund":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_requestRefund(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawRefund(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

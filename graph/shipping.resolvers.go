@@ -79,6 +79,19 @@ func (r *mutationResolver) RequestRefund(ctx context.Context, orderID string, re
 	return &model.RefundPayload{UserErrors: ue}, err
 }
 
+// WithdrawRefund is the resolver for the withdrawRefund field.
+func (r *mutationResolver) WithdrawRefund(ctx context.Context, orderID string) (*model.RefundPayload, error) {
+	id, err := parseID("Order", orderID, "orderId")
+	if err == nil {
+		var o models.Order
+		if o, err = r.Service.WithdrawRefund(ctx, fulfillment.ActorFrom(ctx), id); err == nil {
+			return &model.RefundPayload{Order: &o, UserErrors: []*models.Error{}}, nil
+		}
+	}
+	ue, err := userErrors(err)
+	return &model.RefundPayload{UserErrors: ue}, err
+}
+
 // ApproveRefund is the resolver for the approveRefund field.
 func (r *mutationResolver) ApproveRefund(ctx context.Context, orderID string) (*model.RefundPayload, error) {
 	id, err := parseID("Order", orderID, "orderId")
