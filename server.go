@@ -7,16 +7,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/fahuo/fahuo/app"
 	"github.com/fahuo/fahuo/fulfillment"
@@ -43,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	playground := fs.Bool("playground", envBool("PLAYGROUND", true), "serve the GraphQL IDE at /graphql/playground (PLAYGROUND)")
 	secure := fs.Bool("secure-cookies", envBool("SECURE_COOKIES", false), "mark the session cookie Secure, behind HTTPS (SECURE_COOKIES)")
 	addressKey := fs.String("address-key", env("ADDRESS_KEY", ""), "secret that keys the addressKey hash; the same on every instance, kept across restarts (ADDRESS_KEY)")
+	profile := fs.String("pprof", env("PPROF_ADDR", ""), "serve net/http/pprof profiles on this address, apart from the app; keep it private (PPROF_ADDR; off when empty)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +81,13 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if *profile != "" {
+		bound, err := serveProfiles(ctx, *profile, log)
+		if err != nil {
+			return fmt.Errorf("-pprof: %w", err)
+		}
+		fmt.Fprintf(stdout, "Profiles: http://%s/debug/pprof/\n", displayAddr(bound))
+	}
 	return a.Serve(ctx, func(bound string) {
 		url := "http://" + displayAddr(bound)
 		fmt.Fprintf(stdout, "Fahuo is running at %s (database: %s)\n", url, redact(*dbURL))
@@ -89,6 +101,29 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 			}
 		}
 	})
+}
+
+// serveProfiles serves the runtime's profiles on their own listener, so
+// that they never share a port with the public app, until ctx ends.
+func serveProfiles(ctx context.Context, addr string, log *slog.Logger) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("profile server stopped", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { srv.Close() })
+	return ln.Addr().String(), nil
 }
 
 func env(key, def string) string {

@@ -40,7 +40,7 @@ func TestRunPrintsTheURLAndStopsCleanly(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "fahuo.db")
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn"}, &out, &logs)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db, "-log-level", "warn", "-pprof", "127.0.0.1:0"}, &out, &logs)
 	}()
 
 	urlRE := regexp.MustCompile(`running at (http://\S+)`)
@@ -73,6 +73,21 @@ func TestRunPrintsTheURLAndStopsCleanly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("readyz: %d %s", resp.StatusCode, body)
+	}
+	// Profiles are served on their own port, never on the app's.
+	profiles := regexp.MustCompile(`Profiles: (http://\S+)`).FindStringSubmatch(out.String())
+	if profiles == nil {
+		t.Fatalf("no profile address printed:\n%s", out.String())
+	}
+	if resp, err := http.Get(profiles[1] + "goroutine?debug=1"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("profiles: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get(url + "/debug/pprof/"); err != nil || resp.StatusCode == 200 {
+		t.Errorf("the app's port serves profiles: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 	cancel()
 	select {
