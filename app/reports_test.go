@@ -6,10 +6,13 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"github.com/fahuo/fahuo/models"
@@ -320,6 +323,86 @@ func TestReviewAndOverdue(t *testing.T) {
 		a.MustDo(t, owner, `query($n: String) { order(number: $n) { delayReport { status } } }`, &o, map[string]any{"n": pending[0]})
 		if o.Order.DelayReport == nil || o.Order.DelayReport.Status != "APPROVED" {
 			t.Errorf("order's report: %+v", o.Order.DelayReport)
+		}
+	})
+}
+
+// The report list filters by status, type and submission day, on the
+// merchant's page and in the API, and counts every report's orders in one
+// statement for the whole page.
+func TestReportListFiltersAndCounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		pending := pendingOrders(t, a, db, 4)
+		day1 := time.Date(2026, 11, 23, 10, 0, 0, 0, models.ChinaTime)
+		file := func(at time.Time, typ string, numbers ...string) {
+			a.Clock.Set(at)
+			p := fileReport(t, a, owner, map[string]any{"type": typ, "reason": "爆单", "newShipBy": at.Add(10 * 24 * time.Hour),
+				"orderNumbers": numbers}, pngBytes)
+			if p.DelayReport == nil {
+				t.Fatalf("file: %+v %+v", p.UserErrors, p.Orders)
+			}
+		}
+		file(day1, "MERCHANT_FACTOR", pending[0])
+		file(day1.Add(24*time.Hour), "MERCHANT_FACTOR", pending[1], pending[2])
+		file(day1.Add(48*time.Hour), "SPECIAL_ORDER", pending[3])
+
+		var r struct {
+			DelayReports struct {
+				Nodes []struct {
+					Type       string
+					OrderCount int
+				}
+			}
+		}
+		list := `query($f: DelayReportFilter, $n: Int) { delayReports(filter: $f, first: $n) { nodes { type orderCount } } }`
+		a.MustDo(t, owner, list, &r, map[string]any{"f": map[string]any{"types": []string{"MERCHANT_FACTOR"}}, "n": 10})
+		if n := r.DelayReports.Nodes; len(n) != 2 || n[0].OrderCount != 2 || n[1].OrderCount != 1 {
+			t.Errorf("merchant-factor reports: %+v", n)
+		}
+		one := a.CountStatements(t, func() { a.MustDo(t, owner, list, nil, map[string]any{"n": 1}) })
+		three := a.CountStatements(t, func() { a.MustDo(t, owner, list, nil, map[string]any{"n": 3}) })
+		if one != three {
+			t.Errorf("orderCount costs a statement per report: %d for one, %d for three", one, three)
+		}
+
+		me := loginCookie(t, a, ownerA)
+		rows := func(query string) (int, []string) {
+			t.Helper()
+			w := get(a, "/reports?"+query, me)
+			if w.Code != http.StatusOK {
+				t.Fatalf("/reports?%s: %d", query, w.Code)
+			}
+			doc, _ := goquery.NewDocumentFromReader(w.Body)
+			var counts []string
+			doc.Find(`[data-testid="report-row"] td.num`).Each(func(_ int, s *goquery.Selection) { counts = append(counts, s.Text()) })
+			return len(counts), counts
+		}
+		if n, counts := rows(""); n != 3 || !slices.Equal(counts, []string{"1", "2", "1"}) {
+			t.Errorf("all reports: %d %v", n, counts)
+		}
+		if n, _ := rows("type=SPECIAL_ORDER"); n != 1 {
+			t.Errorf("special orders: %d rows", n)
+		}
+		if n, counts := rows("from=2026-11-24&to=2026-11-24"); n != 1 || counts[0] != "2" {
+			t.Errorf("submitted on 24 November: %d %v", n, counts)
+		}
+		if n, _ := rows("from=2026-11-24&type=MERCHANT_FACTOR&status=PENDING_REVIEW"); n != 1 {
+			t.Errorf("merchant factor from 24 November, pending: %d rows", n)
+		}
+		// The status tabs keep the other filters.
+		w := get(a, "/reports?type=SPECIAL_ORDER", me)
+		doc, _ := goquery.NewDocumentFromReader(w.Body)
+		doc.Find(`.tabs a`).Each(func(_ int, s *goquery.Selection) {
+			if href, _ := s.Attr("href"); !strings.Contains(href, "type=SPECIAL_ORDER") {
+				t.Errorf("tab %q drops the type filter", href)
+			}
+		})
+		// A malformed filter is named, not ignored.
+		w = get(a, "/reports?from=yesterday&type=NOPE", me)
+		if body := w.Body.String(); w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "report-list-error") {
+			t.Errorf("bad filter: %d", w.Code)
 		}
 	})
 }

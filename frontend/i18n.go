@@ -155,6 +155,8 @@ var messages = map[string]map[Lang]string{
 	"report.submit":                  {ZH: "提交报备", EN: "Submit"},
 	"report.submitted":               {ZH: "提交时间", EN: "Submitted"},
 	"report.type":                    {ZH: "报备类型", EN: "Type"},
+	"report.from":                    {ZH: "提交日期从", EN: "Submitted from"},
+	"report.to":                      {ZH: "至", EN: "to"},
 	"report.unconfirmed":             {ZH: "（节假日安排未公布，按周末计算）", EN: "(holiday schedule not yet published; weekends only)"},
 	"ship.hint":                      {ZH: "可分多个包裹发货：为每个包裹填写快递单号和数量；只填一个包裹且数量为全部时整单发出。", EN: "Ship in one or several packages: give each its tracking number and quantities."},
 	"ship.package":                   {ZH: "包裹", EN: "Package"},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,38 +34,67 @@ func (p *pages) reportList(w http.ResponseWriter, r *http.Request, queue bool) {
 	ctx, a := r.Context(), fulfillment.ActorFrom(r.Context())
 	pg := p.page(w, r, "")
 	lang := pg.Lang
-	l := ReportList{Heading: T(lang, "nav.reports"), CanFile: fulfillment.Allowed(a, fulfillment.OpCreateDelayReport)}
-	var f fulfillment.ReportFilter
-	status := r.URL.Query().Get("status")
+	q := r.URL.Query()
+	l := ReportList{Heading: T(lang, "nav.reports"), CanFile: fulfillment.Allowed(a, fulfillment.OpCreateDelayReport),
+		Base: "/reports", Types: reportTypes(lang), Status: q.Get("status"), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
 	if queue {
-		l.Heading = T(lang, "nav.review")
-		if status == "" {
-			status = string(models.ReportPending)
+		l.Heading, l.Base = T(lang, "nav.review"), "/review"
+		if l.Status == "" {
+			l.Status = string(models.ReportPending)
 		}
-	}
-	base := "/reports"
-	if queue {
-		base = "/review"
-	}
-	for _, st := range []models.ReportStatus{"", models.ReportPending, models.ReportApproved, models.ReportRejected} {
-		label := T(lang, "list.all")
-		href := base + "?status=ALL"
-		if st != "" {
-			label, href = T(lang, "reportStatus."+string(st)), base+"?status="+string(st)
-		}
-		l.Tabs = append(l.Tabs, StatusTab{Label: label, Href: href, Active: string(st) == status || (st == "" && (status == "" || status == "ALL"))})
-	}
-	if status != "" && status != "ALL" {
-		f.Statuses = []models.ReportStatus{models.ReportStatus(status)}
 	}
 	pg.Title = l.Heading
-	page, err := p.svc.DelayReports(ctx, a, f, 100, "")
-	if err != nil {
-		p.fail(w, r, lang, err)
+	var f fulfillment.ReportFilter
+	if slices.Contains([]models.ReportStatus{models.ReportPending, models.ReportApproved, models.ReportRejected}, models.ReportStatus(l.Status)) {
+		f.Statuses = []models.ReportStatus{models.ReportStatus(l.Status)}
+	} else {
+		l.Status = "ALL"
+	}
+	var bad []string
+	if l.Type != "" {
+		if slices.Contains(models.DelayReportTypes, models.DelayReportType(l.Type)) {
+			f.Types = []models.DelayReportType{models.DelayReportType(l.Type)}
+		} else {
+			bad = append(bad, T(lang, "report.type"))
+		}
+	}
+	// Days are China days; "to" includes its whole day.
+	for _, d := range []struct {
+		value string
+		into  **time.Time
+		next  bool
+		label string
+	}{{l.From, &f.SubmittedFrom, false, "report.from"}, {l.To, &f.SubmittedTo, true, "report.to"}} {
+		if d.value == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.value, models.ChinaTime)
+		if err != nil {
+			bad = append(bad, T(lang, d.label))
+			continue
+		}
+		if d.next {
+			t = t.AddDate(0, 0, 1)
+		}
+		*d.into = &t
+	}
+	if len(bad) > 0 {
+		l.Error = errorText(lang, models.CodeInvalidArgument) + "：" + strings.Join(bad, "、")
+		p.render(w, r, http.StatusUnprocessableEntity, reportsPage(pg, l.withTabs(lang)))
 		return
 	}
+	page, err := p.svc.DelayReports(ctx, a, f, 50, q.Get("after"))
+	if err != nil {
+		if models.ErrorCodeOf(err) == models.CodeInternal {
+			p.fail(w, r, lang, err)
+			return
+		}
+		l.Error = errorText(lang, models.ErrorCodeOf(err))
+	}
+	keys := make([]fulfillment.Key, len(page.Reports))
 	var shopIDs []int64
-	for _, rep := range page.Reports {
+	for i, rep := range page.Reports {
+		keys[i] = fulfillment.Key{ShopID: rep.ShopID, ID: rep.ID}
 		shopIDs = append(shopIDs, rep.ShopID)
 	}
 	shops, err := p.svc.ShopsByID(ctx, a, shopIDs)
@@ -72,17 +102,47 @@ func (p *pages) reportList(w http.ResponseWriter, r *http.Request, queue bool) {
 		p.fail(w, r, lang, err)
 		return
 	}
-	for _, rep := range page.Reports {
-		orders, err := p.svc.ReportOrders(ctx, a, rep)
-		if err != nil {
-			p.fail(w, r, lang, err)
-			return
-		}
+	sizes, err := p.svc.ReportOrderCounts(ctx, a, keys)
+	if err != nil {
+		p.fail(w, r, lang, err)
+		return
+	}
+	for i, rep := range page.Reports {
 		l.Rows = append(l.Rows, ReportRow{ID: rep.ID, Shop: shops[rep.ShopID].Name, Type: T(lang, "reportType."+string(rep.Type)),
 			Status: T(lang, "reportStatus."+string(rep.Status)), Submitted: chinaTime(rep.SubmittedAt), Due: chinaTime(rep.DueAt),
-			Reason: rep.Reason, Orders: len(orders), Overdue: p.svc.Overdue(rep)})
+			Reason: rep.Reason, Orders: int(sizes[keys[i]]), Overdue: p.svc.Overdue(rep)})
 	}
-	p.render(w, r, http.StatusOK, reportsPage(pg, l))
+	if page.HasNextPage {
+		v := l.query()
+		v.Set("after", fulfillment.EncodeReportCursor(page.Reports[len(page.Reports)-1]))
+		l.NextHref = l.Base + "?" + v.Encode()
+	}
+	p.render(w, r, http.StatusOK, reportsPage(pg, l.withTabs(lang)))
+}
+
+// query is the list's filters as URL parameters.
+func (l ReportList) query() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"status": l.Status, "type": l.Type, "from": l.From, "to": l.To} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v
+}
+
+// withTabs adds the status tabs, each keeping the other filters.
+func (l ReportList) withTabs(lang Lang) ReportList {
+	for _, st := range []string{"ALL", string(models.ReportPending), string(models.ReportApproved), string(models.ReportRejected)} {
+		label := T(lang, "list.all")
+		if st != "ALL" {
+			label = T(lang, "reportStatus."+st)
+		}
+		v := l.query()
+		v.Set("status", st)
+		l.Tabs = append(l.Tabs, StatusTab{Label: label, Href: l.Base + "?" + v.Encode(), Active: st == l.Status})
+	}
+	return l
 }
 
 func reportTypes(lang Lang) []CarrierOption {

@@ -529,6 +529,29 @@ func (s *Service) ReportOrders(ctx context.Context, a Actor, r models.DelayRepor
 	return os, err
 }
 
+// ReportOrderCounts counts the orders each report covers, keyed by report
+// ({shop, report id}): one statement for a whole list of reports. A shop's
+// actor counts only its own shop's reports.
+func (s *Service) ReportOrderCounts(ctx context.Context, a Actor, keys []Key) (map[Key]int64, error) {
+	if err := authorize(a, OpReadReports); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key]int64, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct{ ShopID, ReportID, N int64 }
+	if err := s.db.WithContext(ctx).Table("delay_report_orders").Select("shop_id, report_id, COUNT(*) AS n").
+		Where("shop_id IN ? AND report_id IN ?", shops, ids).Group("shop_id, report_id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[Key{ShopID: r.ShopID, ID: r.ReportID}] = r.N
+	}
+	return out, nil
+}
+
 // EvidenceOf lists a report's evidence without the file contents.
 func (s *Service) EvidenceOf(ctx context.Context, a Actor, r models.DelayReport) ([]models.Evidence, error) {
 	if _, err := s.DelayReport(ctx, a, r.ID); err != nil {

@@ -28,6 +28,7 @@ type Loaders struct {
 	Scans        *dataloader.Loader[fulfillment.TrackingKey, []models.TrackingEvent]
 	History      *dataloader.Loader[fulfillment.Key, []models.OrderEvent]
 	Reports      *dataloader.Loader[fulfillment.Key, models.DelayReport]
+	ReportSizes  *dataloader.Loader[fulfillment.Key, int64]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
 }
@@ -57,6 +58,9 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 		}),
 		Reports: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.DelayReport, error) {
 			return svc.ReportsOfOrders(ctx, a, k)
+		}),
+		ReportSizes: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]int64, error) {
+			return svc.ReportOrderCounts(ctx, a, k)
 		}),
 		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)

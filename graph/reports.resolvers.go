@@ -66,8 +66,7 @@ func (r *delayReportResolver) Overdue(ctx context.Context, obj *models.DelayRepo
 
 // OrderCount is the resolver for the orderCount field.
 func (r *delayReportResolver) OrderCount(ctx context.Context, obj *models.DelayReport) (int64, error) {
-	os, err := r.Service.ReportOrders(ctx, fulfillment.ActorFrom(ctx), *obj)
-	return int64(len(os)), err
+	return loadersFrom(ctx).ReportSizes.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
 }
 
 // Orders is the resolver for the orders field.
