@@ -63,3 +63,54 @@ func BenchmarkFreightQuote(b *testing.B) {
 		}
 	})
 }
+
+// benchOrder places an order of one spot product for the benchmarks, with
+// the timer stopped, and returns its id.
+func benchOrder(b *testing.B, a *apptest.App, buy, product string) string {
+	b.StopTimer()
+	defer b.StartTimer()
+	var r struct {
+		PlaceOrder struct{ Order *struct{ ID string } }
+	}
+	a.MustDo(b, buy, placeOrder, &r, map[string]any{"in": orderIn("440305", item(product, 2))})
+	if r.PlaceOrder.Order == nil {
+		b.Fatal("no order placed")
+	}
+	return r.PlaceOrder.Order.ID
+}
+
+func BenchmarkShipOrder(b *testing.B) {
+	benchDatabases(b, func(b *testing.B, a *apptest.App) {
+		p1, _ := benchProducts(b, a)
+		buy, shipper := a.Login(b, buyer), a.Login(b, shipA)
+		n := 0
+		for b.Loop() {
+			id := benchOrder(b, a, buy, p1)
+			n++
+			if r := ship(b, a, shipper, map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(50000+n))}}); r.code() != "OK" {
+				b.Fatal(r.ShipOrder.UserErrors)
+			}
+		}
+	})
+}
+
+func BenchmarkAppendPackage(b *testing.B) {
+	benchDatabases(b, func(b *testing.B, a *apptest.App) {
+		p1, _ := benchProducts(b, a)
+		buy, shipper := a.Login(b, buyer), a.Login(b, shipA)
+		var id string
+		n := 0
+		for b.Loop() {
+			if n%20 == 0 { // A1: at most 20 appended packages an order
+				id = benchOrder(b, a, buy, p1)
+				b.StopTimer()
+				ship(b, a, shipper, map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(60000+n))}})
+				b.StartTimer()
+			}
+			n++
+			if r := appendOne(b, a, shipper, id, ytoNumber(60000+n)); r.code() != "OK" {
+				b.Fatal(r.AppendPackages.UserErrors)
+			}
+		}
+	})
+}
