@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func durations(ms ...int) []time.Duration {
+	out := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		out[i] = time.Duration(m) * time.Millisecond
+	}
+	return out
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	// 1..100 ms: the p-th percentile is p ms.
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	s := Summarize(lat, 3, 2*time.Second)
+	for _, c := range []struct {
+		name string
+		got  time.Duration
+		want int
+	}{{"p50", s.P50, 50}, {"p90", s.P90, 90}, {"p95", s.P95, 95}, {"p99", s.P99, 99}, {"min", s.Min, 1}, {"max", s.Max, 100}} {
+		if c.got != time.Duration(c.want)*time.Millisecond {
+			t.Errorf("%s = %v, want %d ms", c.name, c.got, c.want)
+		}
+	}
+	if s.Requests != 100 || s.Errors != 3 {
+		t.Errorf("counts %d/%d", s.Requests, s.Errors)
+	}
+	if s.RPS() != 50 {
+		t.Errorf("rps = %v, want 50", s.RPS())
+	}
+	if s.Mean != 50500*time.Microsecond {
+		t.Errorf("mean = %v", s.Mean)
+	}
+}
+
+func TestPercentileSmallSets(t *testing.T) {
+	if Percentile(nil, 50) != 0 {
+		t.Error("empty set should give 0")
+	}
+	one := durations(7)
+	for _, p := range []float64{0, 1, 50, 99, 100} {
+		if Percentile(one, p) != 7*time.Millisecond {
+			t.Errorf("p%v of one value", p)
+		}
+	}
+	// Nearest rank on 4 values: p50 is the 2nd, p51 the 3rd, p99 the 4th.
+	four := durations(10, 20, 30, 40)
+	if got := Percentile(four, 50); got != 20*time.Millisecond {
+		t.Errorf("p50 = %v", got)
+	}
+	if got := Percentile(four, 51); got != 30*time.Millisecond {
+		t.Errorf("p51 = %v", got)
+	}
+	if got := Percentile(four, 99); got != 40*time.Millisecond {
+		t.Errorf("p99 = %v", got)
+	}
+	if got := Percentile(four, 100); got != 40*time.Millisecond {
+		t.Errorf("p100 = %v", got)
+	}
+}
+
+func TestSummarizeEmpty(t *testing.T) {
+	s := Summarize(nil, 0, 0)
+	if s.Requests != 0 || s.P99 != 0 || s.RPS() != 0 {
+		t.Errorf("empty summary: %+v", s)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	in := durations(5, 1, 3)
+	if Median(in) != 3*time.Millisecond {
+		t.Errorf("odd median = %v", Median(in))
+	}
+	if in[0] != 5*time.Millisecond {
+		t.Error("Median changed its input")
+	}
+	if m := Median(durations(4, 1, 3, 2)); m != 2500*time.Microsecond {
+		t.Errorf("even median = %v", m)
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	// Buckets ≤1, ≤2, ≤4 ms and > 4 ms.
+	h := NewHistogram(durations(0, 1, 2, 3, 4, 5, 100), time.Millisecond, 4)
+	want := []int{2, 1, 2, 2}
+	for i, c := range want {
+		if h.Counts[i] != c {
+			t.Fatalf("counts = %v, want %v", h.Counts, want)
+		}
+	}
+	if !strings.Contains(h.String(), "> 4.00 ms") {
+		t.Errorf("histogram text:\n%s", h)
+	}
+}
+
+func TestTableRendering(t *testing.T) {
+	tb := Table{Title: "W1", Header: []string{"conns", "req/s"}, Notes: []string{"n"}}
+	tb.Add("16", "1000")
+	var txt, md bytes.Buffer
+	tb.Text(&txt)
+	tb.Markdown(&md)
+	if !strings.Contains(txt.String(), "16") || !strings.Contains(txt.String(), "note: n") {
+		t.Errorf("text:\n%s", txt.String())
+	}
+	if !strings.Contains(md.String(), "| 16 | 1000 |") || !strings.Contains(md.String(), "|---:|---:|") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{0, "0"}, {1500 * time.Microsecond, "1.50"}, {25 * time.Millisecond, "25.0"}, {2500 * time.Millisecond, "2500"}} {
+		if got := ms(c.d); got != c.want {
+			t.Errorf("ms(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	if ratio(1, 0) != "–" || ratio(1, 4) != "0.25" || ratio(1, 40) != "0.025" {
+		t.Error("ratio formatting")
+	}
+}
