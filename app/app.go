@@ -79,6 +79,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			a.Demo = demo
 		}
 	}
+	if err := database.Analyze(ctx, db); err != nil {
+		_ = database.Close(db)
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
 	a.Handler = a.routes()
 	return a, nil
 }
@@ -89,6 +93,22 @@ func (a *App) Close() error { return database.Close(a.DB) }
 // Serve listens on the configured address until ctx ends, then stops
 // accepting connections and waits up to 30 s for requests in flight.
 // ready, when not nil, is called with the address once the listener is up.
+// analyzeEvery refreshes the planner's statistics as the data grows.
+func (a *App) analyzeEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := database.Analyze(ctx, a.DB); err != nil && ctx.Err() == nil {
+				a.cfg.Logger.Warn("refreshing planner statistics failed", "err", err)
+			}
+		}
+	}
+}
+
 func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	srv := &http.Server{
 		Addr:              a.cfg.Addr,
@@ -112,6 +132,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go a.Service.RunRetention(jobs, time.Hour)
+	go a.analyzeEvery(jobs, time.Hour)
 	select {
 	case err := <-errc:
 		return err

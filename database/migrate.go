@@ -171,3 +171,18 @@ func SchemaVersion(ctx context.Context, db *gorm.DB) (int, error) {
 	}
 	return *v, nil
 }
+
+// Analyze refreshes the query planner's statistics. PostgreSQL's autovacuum
+// keeps its own; SQLite keeps none unless asked, and without them picks a
+// scan of a shop's packages for an order's packages (the (shop_id, id)
+// index over (shop_id, order_id)). analysis_limit bounds the work to a
+// sample of each index, so this stays cheap on a large file.
+func Analyze(ctx context.Context, db *gorm.DB) error {
+	if DialectOf(db) != SQLite {
+		return nil
+	}
+	if err := db.WithContext(ctx).Exec("PRAGMA analysis_limit = 1000").Error; err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Exec("ANALYZE").Error
+}

@@ -173,3 +173,21 @@ func TestParallelReadThenWriteTransactions(t *testing.T) {
 		}
 	})
 }
+
+// SQLite keeps planner statistics only when asked; Analyze asks, and is a
+// no-op on PostgreSQL, whose autovacuum keeps them.
+func TestAnalyzeGivesSQLiteStatistics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+		if err := database.Analyze(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		if database.DialectOf(db) != database.SQLite {
+			return
+		}
+		var n int64
+		db.Raw("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").Scan(&n)
+		if n != 1 {
+			t.Error("no sqlite_stat1 after Analyze")
+		}
+	})
+}

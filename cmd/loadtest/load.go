@@ -246,7 +246,7 @@ func (r *runner) load(ctx context.Context) error {
 	total := time.Since(t0)
 	analyzed := "VACUUM ANALYZE"
 	if r.store.dialect == database.SQLite {
-		analyzed = "no ANALYZE (the planner has no statistics)"
+		analyzed = "no ANALYZE by the loader (the server runs a bounded one when it starts)"
 		if r.cfg.sqliteStat {
 			analyzed = "ANALYZE"
 		}
