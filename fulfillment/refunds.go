@@ -28,10 +28,8 @@ func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, rea
 		return o, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed"))
 	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		if err := tx.Clauses(lockForUpdate).Where("id = ? AND buyer_id = ?", orderID, a.UserID).Take(&o).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.Errorf(models.CodeNotFound, "no such order")
-			}
+		var err error
+		if o, err = lockBuyerOrder(tx, a, orderID); err != nil {
 			return err
 		}
 		e.shopID = o.ShopID
@@ -159,10 +157,8 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 	e := &audit{op: OpWithdrawRefund}
 	e.object("Order", orderID)
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		if err := tx.Clauses(lockForUpdate).Where("id = ? AND buyer_id = ?", orderID, a.UserID).Take(&o).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.Errorf(models.CodeNotFound, "no such order")
-			}
+		var err error
+		if o, err = lockBuyerOrder(tx, a, orderID); err != nil {
 			return err
 		}
 		e.shopID = o.ShopID
@@ -192,4 +188,16 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 		return addEvent(tx, o, a, now, "withdrawRefund", detail)
 	})
 	return o, err
+}
+
+// lockBuyerOrder locks one of the buyer's own orders; another's is NOT_FOUND.
+func lockBuyerOrder(tx *gorm.DB, a Actor, orderID int64) (models.Order, error) {
+	var o models.Order
+	if err := tx.Clauses(lockForUpdate).Where("id = ? AND buyer_id = ?", orderID, a.UserID).Take(&o).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return o, models.Errorf(models.CodeNotFound, "no such order")
+		}
+		return o, err
+	}
+	return o, nil
 }
