@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -58,9 +57,7 @@ func (e *audit) object(kind string, id int64) {
 
 // GlobalID is the opaque id of an object in the API and the audit log:
 // gid://fahuo/Order/123, the form tool authors know from Shopify.
-func GlobalID(kind string, id int64) string {
-	return "gid://fahuo/" + kind + "/" + strconv.FormatInt(id, 10)
-}
+func GlobalID(kind string, id int64) string { return models.GlobalID(kind, id) }
 
 // change runs a mutation: it checks the actor's role, runs fn in one
 // transaction and writes the audit entry in that same transaction, so the

@@ -316,8 +316,8 @@ type ComplexityRoot struct {
 		DeliveredAt    func(childComplexity int) int
 		FirstShippedAt func(childComplexity int) int
 		Freight        func(childComplexity int) int
+		GID            func(childComplexity int) int
 		History        func(childComplexity int) int
-		ID             func(childComplexity int) int
 		Lines          func(childComplexity int) int
 		Number         func(childComplexity int) int
 		Packages       func(childComplexity int) int
@@ -352,14 +352,14 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		ID        func(childComplexity int) int
-		LineNo    func(childComplexity int) int
-		LineTotal func(childComplexity int) int
-		ProductID func(childComplexity int) int
-		Quantity  func(childComplexity int) int
-		SKU       func(childComplexity int) int
-		Title     func(childComplexity int) int
-		UnitPrice func(childComplexity int) int
+		GID        func(childComplexity int) int
+		LineNo     func(childComplexity int) int
+		LineTotal  func(childComplexity int) int
+		ProductGID func(childComplexity int) int
+		Quantity   func(childComplexity int) int
+		SKU        func(childComplexity int) int
+		Title      func(childComplexity int) int
+		UnitPrice  func(childComplexity int) int
 	}
 
 	Package struct {
@@ -367,7 +367,7 @@ type ComplexityRoot struct {
 		Carrier         func(childComplexity int) int
 		DeliveredAt     func(childComplexity int) int
 		Events          func(childComplexity int) int
-		ID              func(childComplexity int) int
+		GID             func(childComplexity int) int
 		InterceptStatus func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Lines           func(childComplexity int) int
@@ -701,8 +701,6 @@ type MutationResolver interface {
 	UpdatePlatformSettings(ctx context.Context, input model.UpdatePlatformSettingsInput) (*model.PlatformSettingsPayload, error)
 }
 type OrderResolver interface {
-	ID(ctx context.Context, obj *models.Order) (string, error)
-
 	Shop(ctx context.Context, obj *models.Order) (*models.Shop, error)
 	Buyer(ctx context.Context, obj *models.Order) (*model.Buyer, error)
 	Recipient(ctx context.Context, obj *models.Order) (*fulfillment.Recipient, error)
@@ -716,16 +714,10 @@ type OrderResolver interface {
 	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
 }
 type OrderLineResolver interface {
-	ID(ctx context.Context, obj *models.OrderLine) (string, error)
-
-	ProductID(ctx context.Context, obj *models.OrderLine) (string, error)
-
 	UnitPrice(ctx context.Context, obj *models.OrderLine) (*model.Money, error)
 	LineTotal(ctx context.Context, obj *models.OrderLine) (*model.Money, error)
 }
 type PackageResolver interface {
-	ID(ctx context.Context, obj *models.Package) (string, error)
-
 	Carrier(ctx context.Context, obj *models.Package) (*carriers.Carrier, error)
 
 	TrackingURL(ctx context.Context, obj *models.Package) (string, error)
@@ -1988,18 +1980,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Freight(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.GID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.GID(childComplexity), true
 	case "Order.history":
 		if e.ComplexityRoot.Order.History == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Order.History(childComplexity), true
-	case "Order.id":
-		if e.ComplexityRoot.Order.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.ID(childComplexity), true
 	case "Order.lines":
 		if e.ComplexityRoot.Order.Lines == nil {
 			break
@@ -2137,11 +2129,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.OrderEvent.Detail(childComplexity), true
 
 	case "OrderLine.id":
-		if e.ComplexityRoot.OrderLine.ID == nil {
+		if e.ComplexityRoot.OrderLine.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.ID(childComplexity), true
+		return e.ComplexityRoot.OrderLine.GID(childComplexity), true
 	case "OrderLine.lineNumber":
 		if e.ComplexityRoot.OrderLine.LineNo == nil {
 			break
@@ -2155,11 +2147,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLine.LineTotal(childComplexity), true
 	case "OrderLine.productId":
-		if e.ComplexityRoot.OrderLine.ProductID == nil {
+		if e.ComplexityRoot.OrderLine.ProductGID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.ProductID(childComplexity), true
+		return e.ComplexityRoot.OrderLine.ProductGID(childComplexity), true
 	case "OrderLine.quantity":
 		if e.ComplexityRoot.OrderLine.Quantity == nil {
 			break
@@ -2210,11 +2202,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Package.Events(childComplexity), true
 	case "Package.id":
-		if e.ComplexityRoot.Package.ID == nil {
+		if e.ComplexityRoot.Package.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Package.ID(childComplexity), true
+		return e.ComplexityRoot.Package.GID(childComplexity), true
 	case "Package.interceptStatus":
 		if e.ComplexityRoot.Package.InterceptStatus == nil {
 			break
@@ -9854,7 +9846,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Order_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().ID(ctx, obj)
+			return obj.GID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9865,7 +9857,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Order", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Order", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
@@ -10684,7 +10676,7 @@ func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_OrderLine_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().ID(ctx, obj)
+			return obj.GID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10695,7 +10687,7 @@ func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderLine_lineNumber(ctx context.Context, field graphql.CollectedField, obj *models.OrderLine) (ret graphql.Marshaler) {
@@ -10730,7 +10722,7 @@ func (ec *executionContext) _OrderLine_productId(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_productId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().ProductID(ctx, obj)
+			return obj.ProductGID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10741,7 +10733,7 @@ func (ec *executionContext) _OrderLine_productId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_productId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderLine", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("OrderLine", field, true, false, "ID")
 }
 
 func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *models.OrderLine) (ret graphql.Marshaler) {
@@ -10886,7 +10878,7 @@ func (ec *executionContext) _Package_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Package_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Package().ID(ctx, obj)
+			return obj.GID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10897,7 +10889,7 @@ func (ec *executionContext) _Package_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Package_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Package", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Package", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Package_kind(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
@@ -19841,11 +19833,10 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Order")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "number":
 			out.Values[i] = ec._Order_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20118,22 +20109,20 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("OrderLine")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "lineNumber":
 			out.Values[i] = ec._OrderLine_lineNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "productId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_productId(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_productId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sku":
 			out.Values[i] = ec._OrderLine_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20190,11 +20179,10 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Package")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Package_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Package_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Package_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

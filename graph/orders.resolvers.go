@@ -15,11 +15,6 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
-// ID is the resolver for the id field.
-func (r *orderResolver) ID(ctx context.Context, obj *models.Order) (string, error) {
-	return globalID("Order", obj.ID), nil
-}
-
 // Shop is the resolver for the shop field.
 func (r *orderResolver) Shop(ctx context.Context, obj *models.Order) (*models.Shop, error) {
 	sh, err := loadersFrom(ctx).Shops.Load(ctx, obj.ShopID)()
@@ -63,16 +58,6 @@ func (r *orderResolver) Total(ctx context.Context, obj *models.Order) (*model.Mo
 	return &model.Money{Cents: obj.TotalCents, Currency: obj.Currency}, nil
 }
 
-// ID is the resolver for the id field.
-func (r *orderLineResolver) ID(ctx context.Context, obj *models.OrderLine) (string, error) {
-	return globalID("OrderLine", obj.ID), nil
-}
-
-// ProductID is the resolver for the productId field.
-func (r *orderLineResolver) ProductID(ctx context.Context, obj *models.OrderLine) (string, error) {
-	return globalID("Product", obj.ProductID), nil
-}
-
 // UnitPrice is the resolver for the unitPrice field.
 func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *models.OrderLine) (*model.Money, error) {
 	return &model.Money{Cents: obj.UnitPriceCents, Currency: models.CurrencyCNY}, nil
@@ -81,11 +66,6 @@ func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *models.OrderLine
 // LineTotal is the resolver for the lineTotal field.
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *models.OrderLine) (*model.Money, error) {
 	return &model.Money{Cents: obj.UnitPriceCents * obj.Quantity, Currency: models.CurrencyCNY}, nil
-}
-
-// ID is the resolver for the id field.
-func (r *packageResolver) ID(ctx context.Context, obj *models.Package) (string, error) {
-	return globalID("Package", obj.ID), nil
 }
 
 // Carrier is the resolver for the carrier field.
