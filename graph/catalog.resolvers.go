@@ -15,12 +15,12 @@ import (
 )
 
 // FirstFee is the resolver for the firstFee field.
-func (r *feeRuleResolver) FirstFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error) {
+func (r *feeRuleResolver) FirstFee(ctx context.Context, obj *models.FeeRule) (*models.Money, error) {
 	return cny(obj.FirstFeeCents), nil
 }
 
 // ExtraFee is the resolver for the extraFee field.
-func (r *feeRuleResolver) ExtraFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error) {
+func (r *feeRuleResolver) ExtraFee(ctx context.Context, obj *models.FeeRule) (*models.Money, error) {
 	return cny(obj.ExtraFeeCents), nil
 }
 
@@ -151,7 +151,7 @@ func (r *productResolver) ID(ctx context.Context, obj *models.Product) (string, 
 }
 
 // Price is the resolver for the price field.
-func (r *productResolver) Price(ctx context.Context, obj *models.Product) (*model.Money, error) {
+func (r *productResolver) Price(ctx context.Context, obj *models.Product) (*models.Money, error) {
 	return cny(obj.PriceCents), nil
 }
 

@@ -12,7 +12,7 @@ import (
 // Conversions between GraphQL inputs and the domain's types. They decode;
 // they decide nothing.
 
-func cny(cents int64) *model.Money { return &model.Money{Cents: cents, Currency: models.CurrencyCNY} }
+func cny(cents int64) *models.Money { return &models.Money{Cents: cents, Currency: models.CurrencyCNY} }
 
 // regionList turns codes into regions, keeping unknown codes visible by code
 // rather than dropping them.

@@ -43,7 +43,6 @@ type ResolverRoot interface {
 	FreeShippingRule() FreeShippingRuleResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
-	OrderLine() OrderLineResolver
 	Package() PackageResolver
 	PackageLine() PackageLineResolver
 	PlatformSettings() PlatformSettingsResolver
@@ -315,7 +314,7 @@ type ComplexityRoot struct {
 		DelayReport    func(childComplexity int) int
 		DeliveredAt    func(childComplexity int) int
 		FirstShippedAt func(childComplexity int) int
-		Freight        func(childComplexity int) int
+		FreightMoney   func(childComplexity int) int
 		GID            func(childComplexity int) int
 		History        func(childComplexity int) int
 		Lines          func(childComplexity int) int
@@ -329,7 +328,7 @@ type ComplexityRoot struct {
 		ShippedAt      func(childComplexity int) int
 		Shop           func(childComplexity int) int
 		Status         func(childComplexity int) int
-		Total          func(childComplexity int) int
+		TotalMoney     func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -352,14 +351,14 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		GID        func(childComplexity int) int
-		LineNo     func(childComplexity int) int
-		LineTotal  func(childComplexity int) int
-		ProductGID func(childComplexity int) int
-		Quantity   func(childComplexity int) int
-		SKU        func(childComplexity int) int
-		Title      func(childComplexity int) int
-		UnitPrice  func(childComplexity int) int
+		GID            func(childComplexity int) int
+		LineNo         func(childComplexity int) int
+		LineTotalMoney func(childComplexity int) int
+		ProductGID     func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		SKU            func(childComplexity int) int
+		Title          func(childComplexity int) int
+		UnitPriceMoney func(childComplexity int) int
 	}
 
 	Package struct {
@@ -663,9 +662,9 @@ type EvidenceResolver interface {
 	ID(ctx context.Context, obj *models.Evidence) (string, error)
 }
 type FeeRuleResolver interface {
-	FirstFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error)
+	FirstFee(ctx context.Context, obj *models.FeeRule) (*models.Money, error)
 
-	ExtraFee(ctx context.Context, obj *models.FeeRule) (*model.Money, error)
+	ExtraFee(ctx context.Context, obj *models.FeeRule) (*models.Money, error)
 }
 type FreeShippingRuleResolver interface {
 	Regions(ctx context.Context, obj *models.FreeShippingRule) ([]*regions.Region, error)
@@ -706,16 +705,10 @@ type OrderResolver interface {
 	Recipient(ctx context.Context, obj *models.Order) (*fulfillment.Recipient, error)
 	Lines(ctx context.Context, obj *models.Order) ([]*models.OrderLine, error)
 	Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error)
-	Freight(ctx context.Context, obj *models.Order) (*model.Money, error)
-	Total(ctx context.Context, obj *models.Order) (*model.Money, error)
 
 	DelayReport(ctx context.Context, obj *models.Order) (*models.DelayReport, error)
 
 	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
-}
-type OrderLineResolver interface {
-	UnitPrice(ctx context.Context, obj *models.OrderLine) (*model.Money, error)
-	LineTotal(ctx context.Context, obj *models.OrderLine) (*model.Money, error)
 }
 type PackageResolver interface {
 	Carrier(ctx context.Context, obj *models.Package) (*carriers.Carrier, error)
@@ -736,7 +729,7 @@ type PlatformSettingsResolver interface {
 type ProductResolver interface {
 	ID(ctx context.Context, obj *models.Product) (string, error)
 
-	Price(ctx context.Context, obj *models.Product) (*model.Money, error)
+	Price(ctx context.Context, obj *models.Product) (*models.Money, error)
 
 	ShippingTemplate(ctx context.Context, obj *models.Product) (*models.ShippingTemplate, error)
 	Promise(ctx context.Context, obj *models.Product) (*model.Promise, error)
@@ -1975,11 +1968,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.FirstShippedAt(childComplexity), true
 	case "Order.freight":
-		if e.ComplexityRoot.Order.Freight == nil {
+		if e.ComplexityRoot.Order.FreightMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.Freight(childComplexity), true
+		return e.ComplexityRoot.Order.FreightMoney(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.GID == nil {
 			break
@@ -2059,11 +2052,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.Status(childComplexity), true
 	case "Order.total":
-		if e.ComplexityRoot.Order.Total == nil {
+		if e.ComplexityRoot.Order.TotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.Total(childComplexity), true
+		return e.ComplexityRoot.Order.TotalMoney(childComplexity), true
 
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
@@ -2141,11 +2134,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLine.LineNo(childComplexity), true
 	case "OrderLine.lineTotal":
-		if e.ComplexityRoot.OrderLine.LineTotal == nil {
+		if e.ComplexityRoot.OrderLine.LineTotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.LineTotal(childComplexity), true
+		return e.ComplexityRoot.OrderLine.LineTotalMoney(childComplexity), true
 	case "OrderLine.productId":
 		if e.ComplexityRoot.OrderLine.ProductGID == nil {
 			break
@@ -2171,11 +2164,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLine.Title(childComplexity), true
 	case "OrderLine.unitPrice":
-		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
+		if e.ComplexityRoot.OrderLine.UnitPriceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
+		return e.ComplexityRoot.OrderLine.UnitPriceMoney(childComplexity), true
 
 	case "Package.appendSequence":
 		if e.ComplexityRoot.Package.AppendSeq == nil {
@@ -8065,8 +8058,8 @@ func (ec *executionContext) _FeeRule_firstFee(ctx context.Context, field graphql
 			return ec.Resolvers.FeeRule().FirstFee(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8120,8 +8113,8 @@ func (ec *executionContext) _FeeRule_extraFee(ctx context.Context, field graphql
 			return ec.Resolvers.FeeRule().ExtraFee(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8230,8 +8223,8 @@ func (ec *executionContext) _FreightQuote_total(ctx context.Context, field graph
 			return obj.Total, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8386,8 +8379,8 @@ func (ec *executionContext) _FreightQuotePart_fee(ctx context.Context, field gra
 			return obj.Fee, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8571,7 +8564,7 @@ func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Money_cents(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_cents(ctx context.Context, field graphql.CollectedField, obj *models.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8594,7 +8587,7 @@ func (ec *executionContext) fieldContext_Money_cents(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *models.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10075,11 +10068,11 @@ func (ec *executionContext) _Order_freight(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Order_freight(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Freight(ctx, obj)
+			return obj.FreightMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10090,7 +10083,7 @@ func (ec *executionContext) fieldContext_Order_freight(_ context.Context, field 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -10107,11 +10100,11 @@ func (ec *executionContext) _Order_total(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Order_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Total(ctx, obj)
+			return obj.TotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10122,7 +10115,7 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -10814,11 +10807,11 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().UnitPrice(ctx, obj)
+			return obj.UnitPriceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10829,7 +10822,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -10846,11 +10839,11 @@ func (ec *executionContext) _OrderLine_lineTotal(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_lineTotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().LineTotal(ctx, obj)
+			return obj.LineTotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10861,7 +10854,7 @@ func (ec *executionContext) fieldContext_OrderLine_lineTotal(_ context.Context, 
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -11684,8 +11677,8 @@ func (ec *executionContext) _Product_price(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Product().Price(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19553,7 +19546,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *models.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19878,17 +19871,15 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_packages(ctx, field, obj)
 				})
 		case "freight":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_freight(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_freight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "total":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_total(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "placedAt":
 			out.Values[i] = ec._Order_placedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20111,45 +20102,43 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._OrderLine_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lineNumber":
 			out.Values[i] = ec._OrderLine_lineNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "productId":
 			out.Values[i] = ec._OrderLine_productId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sku":
 			out.Values[i] = ec._OrderLine_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._OrderLine_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._OrderLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "lineTotal":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_lineTotal(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_lineTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23023,7 +23012,7 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋfahuoᚋfahu
 	return ec._LogoutPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *models.Money) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Money!")
 		return graphql.Null

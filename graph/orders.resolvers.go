@@ -48,26 +48,6 @@ func (r *orderResolver) Packages(ctx context.Context, obj *models.Order) ([]*mod
 	return pointers(pkgs), err
 }
 
-// Freight is the resolver for the freight field.
-func (r *orderResolver) Freight(ctx context.Context, obj *models.Order) (*model.Money, error) {
-	return &model.Money{Cents: obj.FreightCents, Currency: obj.Currency}, nil
-}
-
-// Total is the resolver for the total field.
-func (r *orderResolver) Total(ctx context.Context, obj *models.Order) (*model.Money, error) {
-	return &model.Money{Cents: obj.TotalCents, Currency: obj.Currency}, nil
-}
-
-// UnitPrice is the resolver for the unitPrice field.
-func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *models.OrderLine) (*model.Money, error) {
-	return &model.Money{Cents: obj.UnitPriceCents, Currency: models.CurrencyCNY}, nil
-}
-
-// LineTotal is the resolver for the lineTotal field.
-func (r *orderLineResolver) LineTotal(ctx context.Context, obj *models.OrderLine) (*model.Money, error) {
-	return &model.Money{Cents: obj.UnitPriceCents * obj.Quantity, Currency: models.CurrencyCNY}, nil
-}
-
 // Carrier is the resolver for the carrier field.
 func (r *packageResolver) Carrier(ctx context.Context, obj *models.Package) (*carriers.Carrier, error) {
 	c, ok := carriers.Lookup(obj.CarrierCode)
@@ -172,9 +152,6 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 // Order returns OrderResolver implementation.
 func (r *Resolver) Order() OrderResolver { return &orderResolver{r} }
 
-// OrderLine returns OrderLineResolver implementation.
-func (r *Resolver) OrderLine() OrderLineResolver { return &orderLineResolver{r} }
-
 // Package returns PackageResolver implementation.
 func (r *Resolver) Package() PackageResolver { return &packageResolver{r} }
 
@@ -183,7 +160,6 @@ func (r *Resolver) PackageLine() PackageLineResolver { return &packageLineResolv
 
 type (
 	orderResolver       struct{ *Resolver }
-	orderLineResolver   struct{ *Resolver }
 	packageResolver     struct{ *Resolver }
 	packageLineResolver struct{ *Resolver }
 )

@@ -23,3 +23,25 @@ func (l *OrderLine) ProductGID() string { return GlobalID("Product", l.ProductID
 
 // GID is the package's id in the API.
 func (p *Package) GID() string { return GlobalID("Package", p.ID) }
+
+// Money is an amount in the API: cents and an ISO 4217 currency.
+type Money struct {
+	Cents    int64
+	Currency string
+}
+
+// TotalMoney is what the buyer paid, freight included.
+func (o *Order) TotalMoney() *Money { return &Money{Cents: o.TotalCents, Currency: o.Currency} }
+
+// FreightMoney is the order's freight.
+func (o *Order) FreightMoney() *Money { return &Money{Cents: o.FreightCents, Currency: o.Currency} }
+
+// UnitPriceMoney is the line's unit price.
+func (l *OrderLine) UnitPriceMoney() *Money {
+	return &Money{Cents: l.UnitPriceCents, Currency: CurrencyCNY}
+}
+
+// LineTotalMoney is the line's price times its quantity.
+func (l *OrderLine) LineTotalMoney() *Money {
+	return &Money{Cents: l.UnitPriceCents * l.Quantity, Currency: CurrencyCNY}
+}

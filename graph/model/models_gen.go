@@ -219,7 +219,7 @@ type FreeShippingRuleInput struct {
 // Freight to a region. Items of one template are priced together; across templates the highest
 // first fee is charged once and every other template adds its further fees for all its units.
 type FreightQuote struct {
-	Total *Money              `json:"total"`
+	Total *models.Money       `json:"total"`
 	Parts []*FreightQuotePart `json:"parts"`
 	// Products that cannot be delivered there (REGION_NOT_DELIVERABLE); such an order cannot be placed.
 	UndeliverableProductIds []string `json:"undeliverableProductIds"`
@@ -233,9 +233,9 @@ type FreightQuoteInput struct {
 
 // What one template charges in a quote.
 type FreightQuotePart struct {
-	ShippingTemplateID string   `json:"shippingTemplateId"`
-	ProductIds         []string `json:"productIds"`
-	Fee                *Money   `json:"fee"`
+	ShippingTemplateID string        `json:"shippingTemplateId"`
+	ProductIds         []string      `json:"productIds"`
+	Fee                *models.Money `json:"fee"`
 	// A free-shipping condition was met.
 	Free bool `json:"free"`
 	// This template's first fee was charged: the highest of the order's templates.
@@ -251,13 +251,6 @@ type LoginPayload struct {
 
 type LogoutPayload struct {
 	UserErrors []*models.Error `json:"userErrors"`
-}
-
-// An amount of money in the currency's smallest unit (分 for CNY).
-type Money struct {
-	Cents int64 `json:"cents"`
-	// ISO 4217 code, e.g. CNY.
-	Currency string `json:"currency"`
 }
 
 type Mutation struct {
