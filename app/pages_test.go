@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/fahuo/fahuo/app/apptest"
@@ -396,6 +397,38 @@ func TestTheBuyerAsksForAndWithdrawsARefundOnTheOrderPage(t *testing.T) {
 		db.Raw("SELECT refund_status FROM orders WHERE number = ?", number).Scan(&status)
 		if status != "NONE" {
 			t.Errorf("refund status %s", status)
+		}
+	})
+}
+
+// The order page offers a form only when its change can succeed: the
+// append form goes with the 30-day window (A2), the ship form with the
+// order's shipment.
+func TestOrderPageOffersOnlyChangesThatCanSucceed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		gid := shippedOrder(t, a, db, 1)
+		var number string
+		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		has := func(testid string) bool {
+			// Logged in afresh: a month-old session has expired.
+			w := get(a, "/orders/"+number, loginCookie(t, a, shipA))
+			if w.Code != http.StatusOK {
+				t.Fatalf("order page: %d", w.Code)
+			}
+			return strings.Contains(w.Body.String(), `data-testid="`+testid+`"`)
+		}
+		if has("ship-form") || !has("append-form") {
+			t.Error("a shipped order: want the append form and no ship form")
+		}
+		start := a.Clock.Now()
+		a.Clock.Set(start.Add(30 * 24 * time.Hour))
+		if !has("append-form") {
+			t.Error("no append form on day 30")
+		}
+		a.Clock.Set(start.Add(30*24*time.Hour + time.Minute))
+		if has("append-form") {
+			t.Error("append form offered after the 30-day window")
 		}
 	})
 }

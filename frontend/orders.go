@@ -277,7 +277,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 	view := OrderView{
 		Number: o.Number, Status: T(lang, "status."+string(o.Status)), Shop: shops[o.ShopID].Name,
 		Total: yuan(o.TotalCents), Freight: yuan(o.FreightCents), PaidAt: chinaTime(o.PaidAt),
-		ShipBy: chinaTime(o.PromisedShipBy), CanReveal: fulfillment.Allowed(a, fulfillment.OpRevealRecipient),
+		ShipBy: chinaTime(o.PromisedShipBy),
 		Notice: notice, Error: failure,
 	}
 	if o.RefundStatus != models.RefundNone {
@@ -286,16 +286,9 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 	if rep, ok := reports[key[0]]; ok {
 		view.Report = T(lang, "reportType."+string(rep.Type)) + " · " + T(lang, "reportStatus."+string(rep.Status))
 	}
-	isShop := a.IsShopActor()
-	view.CanShip = isShop && fulfillment.Allowed(a, fulfillment.OpShipOrder) &&
-		(o.Status == models.OrderPendingShipment || o.Status == models.OrderPartiallyShipped) && o.RefundStatus != models.RefundRequested
-	view.CanAppend = isShop && fulfillment.Allowed(a, fulfillment.OpAppendPackages) &&
-		(o.Status == models.OrderShipped || o.Status == models.OrderDelivered)
-	view.CanRequestRefund = a.Role == models.RoleBuyer && o.RefundStatus == models.RefundNone &&
-		o.Status != models.OrderClosed && o.Status != models.OrderDelivered
-	view.CanWithdrawRefund = a.Role == models.RoleBuyer && o.RefundStatus == models.RefundRequested
-	view.CanApproveRefund = isShop && fulfillment.Allowed(a, fulfillment.OpApproveRefund) && o.RefundStatus == models.RefundRequested
-	view.CanIntercept = isShop && fulfillment.Allowed(a, fulfillment.OpMarkIntercepted)
+	can := p.svc.ActionsOn(a, o)
+	view.CanShip, view.CanAppend, view.CanIntercept, view.CanReveal = can.Ship, can.Append, can.Intercept, can.Reveal
+	view.CanRequestRefund, view.CanWithdrawRefund, view.CanApproveRefund = can.RequestRefund, can.WithdrawRefund, can.ApproveRefund
 	for i := 0; i < shipSlots; i++ {
 		view.ShipSlots = append(view.ShipSlots, i)
 	}

@@ -33,13 +33,8 @@ func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, rea
 			return err
 		}
 		e.shopID = o.ShopID
-		switch {
-		case o.Status == models.OrderClosed:
-			return models.Errorf(models.CodeInvalidState, "the order is closed")
-		case o.Status == models.OrderDelivered:
-			return models.Errorf(models.CodeInvalidState, "the order is delivered; ask for a return instead")
-		case o.RefundStatus == models.RefundRequested:
-			return models.Errorf(models.CodeInvalidState, "a refund request is already open")
+		if err := refundable(o); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundNone).
@@ -188,6 +183,41 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 		return addEvent(tx, o, a, now, "withdrawRefund", detail)
 	})
 	return o, err
+}
+
+// refundable checks that an order can take a refund request (F1).
+func refundable(o models.Order) *models.Error {
+	switch {
+	case o.Status == models.OrderClosed:
+		return models.Errorf(models.CodeInvalidState, "the order is closed")
+	case o.Status == models.OrderDelivered:
+		return models.Errorf(models.CodeInvalidState, "the order is delivered; ask for a return instead")
+	case o.RefundStatus == models.RefundRequested:
+		return models.Errorf(models.CodeInvalidState, "a refund request is already open")
+	}
+	return nil
+}
+
+// OrderActions says which changes an actor could make to an order now, by
+// the same checks the changes themselves run, so that the pages offer only
+// the forms that can succeed.
+type OrderActions struct {
+	Ship, Append, RequestRefund, WithdrawRefund, ApproveRefund, Intercept, Reveal bool
+}
+
+// ActionsOn returns what the actor could do to the order now.
+func (s *Service) ActionsOn(a Actor, o models.Order) OrderActions {
+	shop := a.IsShopActor() && a.ShopID == o.ShopID
+	buyer := a.Role == models.RoleBuyer && a.UserID == o.BuyerID
+	return OrderActions{
+		Ship:           shop && Allowed(a, OpShipOrder) && shippable(o) == nil,
+		Append:         shop && Allowed(a, OpAppendPackages) && appendable(o, s.clock.Now()) == nil,
+		RequestRefund:  buyer && refundable(o) == nil,
+		WithdrawRefund: buyer && o.RefundStatus == models.RefundRequested,
+		ApproveRefund:  shop && Allowed(a, OpApproveRefund) && o.RefundStatus == models.RefundRequested,
+		Intercept:      shop && Allowed(a, OpMarkIntercepted),
+		Reveal:         shop && Allowed(a, OpRevealRecipient),
+	}
 }
 
 // lockBuyerOrder locks one of the buyer's own orders; another's is NOT_FOUND.
