@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	}
 	log := slog.New(app.RequestIDHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: lvl})))
 	slog.SetDefault(log)
+	log.Debug("garbage collector", "gogc", app.TuneGC())
 
 	postgres := strings.HasPrefix(*dbURL, "postgres://") || strings.HasPrefix(*dbURL, "postgresql://")
 	doSeed := !postgres

@@ -87,6 +87,8 @@ var carriersJSON []byte
 type registry struct {
 	list  []Carrier
 	byKey map[string]int
+	// shared holds a detached copy of every carrier by its code, for Shared.
+	shared map[string]*Carrier
 }
 
 // The registry is built on first use rather than in init so that programs that
@@ -163,6 +165,10 @@ func parse(data []byte) (*registry, error) {
 		}
 		r.list = append(r.list, c)
 	}
+	r.shared = make(map[string]*Carrier, len(r.list))
+	for _, c := range r.list {
+		r.shared[c.Code] = new(c.clone())
+	}
 	return r, nil
 }
 
@@ -208,6 +214,15 @@ func Lookup(codeOrAlias string) (Carrier, bool) {
 		return Carrier{}, false
 	}
 	return r.list[i].clone(), true
+}
+
+// Shared returns the carrier whose code (not alias or name) is code, as one
+// value shared by every caller: for hot read paths, such as a page of
+// packages, that would otherwise copy the carrier for each package. Read it;
+// never modify it. Use Lookup for a copy of your own.
+func Shared(code string) (*Carrier, bool) {
+	c, ok := load().shared[code]
+	return c, ok
 }
 
 // Valid reports whether number, once normalised, has a format this carrier

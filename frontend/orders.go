@@ -316,7 +316,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		}
 	}
 	view.Recipient = RecipientView{Name: rec.Name, Phone: rec.Phone, Region: rec.RegionName, Address: rec.AddressDetail,
-		AddressKey: rec.AddressKey, Masked: len(rec.Masked) > 0}
+		AddressKey: rec.AddressKey(), Masked: len(rec.Masked) > 0}
 	shipped := map[int64]int64{}
 	titles := map[int64]string{}
 	for _, pk := range pkgs[key[0]] {

@@ -44,9 +44,30 @@ type Recipient struct {
 	RegionCode    string
 	RegionName    string
 	AddressDetail string
-	AddressKey    string
 	// Masked lists the fields shown masked.
 	Masked []RecipientField
+
+	// keyed and secret are what AddressKey hashes, kept so that the hash
+	// is computed only for callers that read it (a page of 50 orders asks
+	// for names and cities far more often than for keys).
+	keyed  addressParts
+	secret []byte
+}
+
+// addressParts are the unmasked recipient fields an address key covers.
+type addressParts [4]string
+
+func partsOf(o models.Order) addressParts {
+	return addressParts{o.RecipientName, o.RecipientPhone, o.RegionCode, o.AddressDetail}
+}
+
+// AddressKey is the keyed hash of the unmasked recipient and address (see
+// Service.addressKey).
+func (r Recipient) AddressKey() string {
+	if r.secret == nil {
+		return ""
+	}
+	return addressKey(r.secret, r.keyed)
 }
 
 // RecipientOf returns the order's recipient as the actor may see it: in
@@ -54,7 +75,7 @@ type Recipient struct {
 func (s *Service) RecipientOf(a Actor, o models.Order) Recipient {
 	r := Recipient{
 		Name: o.RecipientName, Phone: o.RecipientPhone, RegionCode: o.RegionCode, RegionName: o.RegionName,
-		AddressDetail: o.AddressDetail, AddressKey: s.addressKey(o),
+		AddressDetail: o.AddressDetail, keyed: partsOf(o), secret: s.settings.AddressKey,
 	}
 	if a.Role == models.RoleBuyer && a.UserID == o.BuyerID {
 		return r
@@ -110,8 +131,12 @@ func MaskAddress(detail string) string {
 // for equal addresses however they were typed (width, case, spacing), and
 // useless to anyone without the key.
 func (s *Service) addressKey(o models.Order) string {
-	mac := hmac.New(sha256.New, s.settings.AddressKey)
-	for _, part := range []string{o.RecipientName, o.RecipientPhone, o.RegionCode, o.AddressDetail} {
+	return addressKey(s.settings.AddressKey, partsOf(o))
+}
+
+func addressKey(secret []byte, parts addressParts) string {
+	mac := hmac.New(sha256.New, secret)
+	for _, part := range parts {
 		mac.Write([]byte(normalizeAddressPart(part)))
 		mac.Write([]byte{0})
 	}

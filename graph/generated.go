@@ -711,10 +711,6 @@ type OrderResolver interface {
 	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
 }
 type PackageResolver interface {
-	Carrier(ctx context.Context, obj *models.Package) (*carriers.Carrier, error)
-
-	TrackingURL(ctx context.Context, obj *models.Package) (string, error)
-
 	Lines(ctx context.Context, obj *models.Package) ([]*models.PackageLine, error)
 
 	Events(ctx context.Context, obj *models.Package) ([]*models.TrackingEvent, error)
@@ -10940,7 +10936,7 @@ func (ec *executionContext) _Package_carrier(ctx context.Context, field graphql.
 			return ec.fieldContext_Package_carrier(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Package().Carrier(ctx, obj)
+			return obj.Carrier()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *carriers.Carrier) graphql.Marshaler {
@@ -10955,7 +10951,7 @@ func (ec *executionContext) fieldContext_Package_carrier(_ context.Context, fiel
 		Object:     "Package",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Carrier(ctx, field)
 		},
@@ -10995,7 +10991,7 @@ func (ec *executionContext) _Package_trackingUrl(ctx context.Context, field grap
 			return ec.fieldContext_Package_trackingUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Package().TrackingURL(ctx, obj)
+			return obj.TrackingURL(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11006,7 +11002,7 @@ func (ec *executionContext) _Package_trackingUrl(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Package_trackingUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Package", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Package", field, true, false, "String")
 }
 
 func (ec *executionContext) _Package_status(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
@@ -13055,7 +13051,7 @@ func (ec *executionContext) _Recipient_addressKey(ctx context.Context, field gra
 			return ec.fieldContext_Recipient_addressKey(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AddressKey, nil
+			return obj.AddressKey(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -13066,7 +13062,7 @@ func (ec *executionContext) _Recipient_addressKey(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Recipient_addressKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Recipient", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Recipient", field, true, false, "String")
 }
 
 func (ec *executionContext) _Recipient_masked(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Recipient) (ret graphql.Marshaler) {
@@ -20183,22 +20179,20 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "carrier":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Package_carrier(ctx, field, obj)
-				})
+			out.Values[i] = ec._Package_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "trackingNumber":
 			out.Values[i] = ec._Package_trackingNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "trackingUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Package_trackingUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._Package_trackingUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Package_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

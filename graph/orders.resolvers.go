@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/fahuo/fahuo/carriers"
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/graph/model"
 	"github.com/fahuo/fahuo/models"
@@ -46,24 +45,6 @@ func (r *orderResolver) Lines(ctx context.Context, obj *models.Order) ([]*models
 func (r *orderResolver) Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error) {
 	pkgs, err := loadersFrom(ctx).Packages.Load(ctx, fulfillment.KeyOf(*obj))()
 	return pointers(pkgs), err
-}
-
-// Carrier is the resolver for the carrier field.
-func (r *packageResolver) Carrier(ctx context.Context, obj *models.Package) (*carriers.Carrier, error) {
-	c, ok := carriers.Lookup(obj.CarrierCode)
-	if !ok {
-		return nil, models.Errorf(models.CodeInternal, "package %d names carrier %q, which is not in the carrier list", obj.ID, obj.CarrierCode)
-	}
-	return &c, nil
-}
-
-// TrackingURL is the resolver for the trackingUrl field.
-func (r *packageResolver) TrackingURL(ctx context.Context, obj *models.Package) (string, error) {
-	c, ok := carriers.Lookup(obj.CarrierCode)
-	if !ok {
-		return "", nil
-	}
-	return c.TrackingURL(obj.TrackingNumber), nil
 }
 
 // Lines is the resolver for the lines field.

@@ -1,6 +1,10 @@
 package models
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/fahuo/fahuo/carriers"
+)
 
 // GlobalID is the opaque id of an object in the API and the audit log:
 // gid://fahuo/Order/123, the form tool authors know from Shopify.
@@ -44,4 +48,24 @@ func (l *OrderLine) UnitPriceMoney() *Money {
 // LineTotalMoney is the line's price times its quantity.
 func (l *OrderLine) LineTotalMoney() *Money {
 	return &Money{Cents: l.UnitPriceCents * l.Quantity, Currency: CurrencyCNY}
+}
+
+// Carrier is the package's carrier from the carrier list, shared by every
+// package of that carrier (see carriers.Shared): read it, never modify it.
+func (p *Package) Carrier() (*carriers.Carrier, error) {
+	c, ok := carriers.Shared(p.CarrierCode)
+	if !ok {
+		return nil, Errorf(CodeInternal, "package %d names carrier %q, which is not in the carrier list", p.ID, p.CarrierCode)
+	}
+	return c, nil
+}
+
+// TrackingURL is the carrier's tracking page for the package, or "" for a
+// carrier that has none.
+func (p *Package) TrackingURL() string {
+	c, ok := carriers.Shared(p.CarrierCode)
+	if !ok {
+		return ""
+	}
+	return c.TrackingURL(p.TrackingNumber)
 }

@@ -102,6 +102,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -144,6 +145,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(2)
 	}
+	// The in-process server collects garbage as the real one does.
+	app.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
@@ -486,9 +489,16 @@ func machineFacts() []string {
 	facts := []string{
 		"date: " + time.Now().Format(time.RFC3339),
 		fmt.Sprintf("machine: %d CPUs (GOMAXPROCS %d), %s memory, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel()),
-		fmt.Sprintf("go: %s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH),
+		fmt.Sprintf("go: %s %s/%s, GOGC %d in this process (the in-process server's; app.TuneGC)", runtime.Version(), runtime.GOOS, runtime.GOARCH, gcPercent()),
 	}
 	return facts
+}
+
+// gcPercent is the collector's target in force.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }
 
 func memTotal() string {
