@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fahuo/fahuo/app/apptest"
@@ -58,6 +59,51 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		// Session, page, count, lines, packages, package lines, buyers.
 		if fifty > 7 {
 			t.Errorf("W2: %d statements, want at most 7", fifty)
+		}
+	})
+}
+
+// w3 ships a whole order in one package, as WORKLOADS.md's W3 does.
+const w3 = `mutation($in: ShipOrderInput!) { shipOrder(input: $in) {
+	order { number status } packages { id trackingNumber } userErrors { code field message } } }`
+
+// Shipping a pending order with a fresh number claims the number by
+// inserting it, without reading waybills or packages first, and does not
+// add up shipped units of an order that was never shipped.
+func TestShippingAPendingOrderCostsAFixedNumberOfStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		numbers := pendingOrders(t, a, db, 1)
+		id, _ := newOrder(t, a, db, buyer2)
+		var theirs string
+		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&theirs)
+		shipper := a.Login(t, shipA)
+		var res apptest.Result
+		got := a.CountStatements(t, func() {
+			res = a.Do(t, shipper, w3, map[string]any{"in": map[string]any{"orderNumber": numbers[0],
+				"packages": []any{map[string]any{"carrier": "SF", "trackingNumber": sfNumber(31)}}}})
+		})
+		if !strings.Contains(string(res.Data), `"status":"SHIPPED"`) {
+			t.Fatalf("not shipped: %s", res.Data)
+		}
+		// Session, the order locked, its lines, the claim, the package, its
+		// lines, the history line, the order's state, the audit entry.
+		if got != 9 {
+			t.Errorf("W3: %d statements, want 9", got)
+		}
+		// A number held already is read back and judged: on another
+		// buyer's order it is refused, and nothing is written.
+		var before int64
+		db.Raw("SELECT count(*) FROM packages").Scan(&before)
+		res = a.Do(t, shipper, w3, map[string]any{"in": map[string]any{"orderNumber": theirs,
+			"packages": []any{map[string]any{"carrier": "SF", "trackingNumber": sfNumber(31)}}}})
+		if !strings.Contains(string(res.Data), "TRACKING_NUMBER_IN_USE") {
+			t.Errorf("a number of another order: %s", res.Data)
+		}
+		var after int64
+		db.Raw("SELECT count(*) FROM packages").Scan(&after)
+		if after != before {
+			t.Errorf("packages %d → %d after a refused shipment", before, after)
 		}
 	})
 }

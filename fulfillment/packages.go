@@ -105,97 +105,93 @@ func byCarrier(pairs [][]any, fn func(carrier string, numbers []string) error) e
 	return nil
 }
 
-// claimWaybills decides S4 for the rows that are still good, in row order,
-// and claims the numbers not yet known. A number already claimed may be
-// shared only by orders of the same shop, buyer and address (merged
-// shipping), and never twice by one order. A claim that a concurrent
-// transaction made between the read and the insert is decided again against
-// what that transaction wrote.
+// claimWaybills decides S4 for the rows that are still good, in row order.
+// A number already claimed may be shared only by orders of the same shop,
+// buyer and address (merged shipping), and never twice by one order.
+//
+// It claims first and reads only what it could not claim: the first row to
+// name a number claims it for its order (one insert per thousand numbers,
+// ON CONFLICT DO NOTHING), and only the numbers someone else held already —
+// before this request, or in a concurrent transaction that committed first —
+// are read back with the orders of the shop that carry them. Shipping with a
+// fresh number, the common case, reads nothing.
 func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) error {
 	var good []*packageRow
-	var keys [][]any
-	seen := map[waybillKey]bool{}
 	for _, r := range rows {
 		if r.err == nil {
 			good = append(good, r)
-			if k := r.key(); !seen[k] {
-				seen[k] = true
-				keys = append(keys, []any{k.carrier, k.number})
-			}
 		}
 	}
 	if len(good) == 0 {
 		return nil
 	}
-	owners := map[waybillKey]models.Waybill{}
-	err := byCarrier(keys, func(carrier string, numbers []string) error {
-		var found []models.Waybill
-		if err := tx.Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).Find(&found).Error; err != nil {
+	var claims []models.Waybill
+	claimed := map[waybillKey]models.Waybill{}
+	for _, r := range good {
+		k := r.key()
+		if _, ok := claimed[k]; !ok {
+			w := models.Waybill{CarrierCode: k.carrier, TrackingNumber: k.number, ShopID: r.order.ShopID,
+				OrderID: r.order.ID, BuyerID: r.order.BuyerID, AddressKey: s.addressKey(*r.order), CreatedAt: now}
+			claimed[k] = w
+			claims = append(claims, w)
+		}
+	}
+	mine := map[waybillKey]bool{}
+	for _, chunk := range chunks(claims, 1000) {
+		inserted, err := insertWaybills(tx, chunk)
+		if err != nil {
 			return err
 		}
-		for _, w := range found {
-			owners[waybillKey{w.CarrierCode, w.TrackingNumber}] = w
+		for _, w := range inserted {
+			mine[waybillKey{w.CarrierCode, w.TrackingNumber}] = true
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	onOrder, err := orderPairs(tx, good[0].order.ShopID, keys)
-	if err != nil {
-		return err
+	// The numbers held already: by whom, and on which of the shop's orders.
+	var held [][]any
+	for _, w := range claims {
+		if k := (waybillKey{w.CarrierCode, w.TrackingNumber}); !mine[k] {
+			held = append(held, []any{k.carrier, k.number})
+		}
 	}
-	var claims []models.Waybill
+	owners := map[waybillKey]models.Waybill{}
+	onOrder := map[int64]map[waybillKey]bool{}
+	if len(held) > 0 {
+		err := byCarrier(held, func(carrier string, numbers []string) error {
+			var found []models.Waybill
+			if err := tx.Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).Find(&found).Error; err != nil {
+				return err
+			}
+			for _, w := range found {
+				owners[waybillKey{w.CarrierCode, w.TrackingNumber}] = w
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if onOrder, err = orderPairs(tx, good[0].order.ShopID, held); err != nil {
+			return err
+		}
+	}
 	for _, r := range good {
 		k := r.key()
 		if onOrder[r.order.ID][k] {
 			r.fail(models.FieldError(models.CodeTrackingNumberInUse, []string{"trackingNumber"}, "%s %s is already on this order", r.carrier.NameZh, r.number))
 			continue
 		}
-		if w, ok := owners[k]; ok {
-			if !s.mayShare(w, r.order) {
-				r.fail(inUse(r))
-				continue
-			}
-		} else {
-			w := models.Waybill{CarrierCode: k.carrier, TrackingNumber: k.number, ShopID: r.order.ShopID,
-				OrderID: r.order.ID, BuyerID: r.order.BuyerID, AddressKey: s.addressKey(*r.order), CreatedAt: now}
-			owners[k] = w
-			claims = append(claims, w)
+		owner, held := owners[k], !mine[k]
+		if !held {
+			owner = claimed[k]
+		}
+		// The row that claimed the number uses it; any other row shares it.
+		if (held || owner.OrderID != r.order.ID) && !s.mayShare(owner, r.order) {
+			r.fail(inUse(r))
+			continue
 		}
 		if onOrder[r.order.ID] == nil {
 			onOrder[r.order.ID] = map[waybillKey]bool{}
 		}
 		onOrder[r.order.ID][k] = true
-	}
-	for _, chunk := range chunks(claims, 1000) {
-		inserted, err := insertWaybills(tx, chunk)
-		if err != nil {
-			return err
-		}
-		if len(inserted) == len(chunk) {
-			continue
-		}
-		// Lost races: read the winners' claims and judge again.
-		won := map[waybillKey]bool{}
-		for _, w := range inserted {
-			won[waybillKey{w.CarrierCode, w.TrackingNumber}] = true
-		}
-		for _, w := range chunk {
-			k := waybillKey{w.CarrierCode, w.TrackingNumber}
-			if won[k] {
-				continue
-			}
-			var winner models.Waybill
-			if err := tx.Where("carrier_code = ? AND tracking_number = ?", k.carrier, k.number).Take(&winner).Error; err != nil {
-				return err
-			}
-			for _, r := range good {
-				if r.err == nil && r.key() == k && !s.mayShare(winner, r.order) {
-					r.fail(inUse(r))
-				}
-			}
-		}
 	}
 	return nil
 }

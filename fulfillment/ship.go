@@ -95,8 +95,10 @@ func appendable(o models.Order, now time.Time) *models.Error {
 }
 
 // remainingUnits returns, per order line, the units not yet in a shipment
-// package, for the given orders.
-func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64) (map[int64][]models.OrderLine, map[int64]int64, error) {
+// package, for the given orders. When none of them has ever been shipped
+// (no first shipment, which S5 never unsets), every unit remains and the
+// shipped units are not read.
+func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64, everShipped bool) (map[int64][]models.OrderLine, map[int64]int64, error) {
 	var lines []models.OrderLine
 	if err := tx.Where("shop_id = ? AND order_id IN ?", shopID, orderIDs).Order("order_id, line_no").Find(&lines).Error; err != nil {
 		return nil, nil, err
@@ -105,11 +107,13 @@ func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64) (map[int64][]mo
 		OrderLineID int64
 		Units       int64
 	}
-	if err := tx.Table("package_lines").Select("package_lines.order_line_id, SUM(package_lines.quantity) AS units").
-		Joins("JOIN order_lines ON order_lines.shop_id = package_lines.shop_id AND order_lines.id = package_lines.order_line_id").
-		Where("order_lines.shop_id = ? AND order_lines.order_id IN ?", shopID, orderIDs).
-		Group("package_lines.order_line_id").Scan(&shipped).Error; err != nil {
-		return nil, nil, err
+	if everShipped {
+		if err := tx.Table("package_lines").Select("package_lines.order_line_id, SUM(package_lines.quantity) AS units").
+			Joins("JOIN order_lines ON order_lines.shop_id = package_lines.shop_id AND order_lines.id = package_lines.order_line_id").
+			Where("order_lines.shop_id = ? AND order_lines.order_id IN ?", shopID, orderIDs).
+			Group("package_lines.order_line_id").Scan(&shipped).Error; err != nil {
+			return nil, nil, err
+		}
 	}
 	byOrder := map[int64][]models.OrderLine{}
 	remaining := map[int64]int64{}
@@ -147,7 +151,7 @@ func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (mo
 			if err := shippable(*o); err != nil {
 				return false, false, err
 			}
-			byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID})
+			byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID}, o.FirstShippedAt != nil)
 			if err != nil {
 				return false, false, err
 			}
