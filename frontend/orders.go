@@ -233,7 +233,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		p.fail(w, r, lang, err)
 		return
 	}
-	pkgs, err := p.svc.Packages(ctx, a, key)
+	pkgs, pkgLines, err := p.svc.PackagesWithLines(ctx, a, key)
 	if err != nil {
 		p.fail(w, r, lang, err)
 		return
@@ -243,16 +243,9 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		p.fail(w, r, lang, err)
 		return
 	}
-	var pkgKeys []fulfillment.Key
 	var scanKeys []fulfillment.TrackingKey
 	for _, pk := range pkgs[key[0]] {
-		pkgKeys = append(pkgKeys, fulfillment.Key{ShopID: pk.ShopID, ID: pk.ID})
 		scanKeys = append(scanKeys, fulfillment.TrackingKey{ShopID: pk.ShopID, CarrierCode: pk.CarrierCode, TrackingNumber: pk.TrackingNumber})
-	}
-	pkgLines, err := p.svc.PackageLines(ctx, a, pkgKeys)
-	if err != nil {
-		p.fail(w, r, lang, err)
-		return
 	}
 	scans, err := p.svc.TrackingEvents(ctx, a, scanKeys)
 	if err != nil {

@@ -314,6 +314,53 @@ func (s *Service) Packages(ctx context.Context, a Actor, keys []Key) (map[Key][]
 	return out, nil
 }
 
+// PackagesWithLines returns the packages of the given orders, keyed by
+// order, and the lines of those packages, keyed by package: one statement
+// (packages joined with their lines) where Packages and PackageLines take
+// two, for reads that want both, such as a buyer following an order.
+func (s *Service) PackagesWithLines(ctx context.Context, a Actor, keys []Key) (map[Key][]models.Package, map[Key][]models.PackageLine, error) {
+	if _, err := orderScope(a); err != nil {
+		return nil, nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	pkgs := make(map[Key][]models.Package, len(ids))
+	lines := map[Key][]models.PackageLine{}
+	if len(ids) == 0 {
+		return pkgs, lines, nil
+	}
+	var rows []struct {
+		models.Package
+		LineID          *int64
+		LineOrderLineID *int64
+		LineQuantity    *int64
+	}
+	if err := s.db.WithContext(ctx).Table("packages").
+		Select("packages.*, package_lines.id AS line_id, package_lines.order_line_id AS line_order_line_id, package_lines.quantity AS line_quantity").
+		Joins("LEFT JOIN package_lines ON package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id").
+		Where("packages.shop_id IN ? AND packages.order_id IN ?", shops, ids).
+		Order("packages.order_id, packages.id, package_lines.id").Scan(&rows).Error; err != nil {
+		return nil, nil, fmt.Errorf("packages with lines: %w", err)
+	}
+	var last int64
+	for _, r := range rows {
+		p := r.Package
+		pk := Key{ShopID: p.ShopID, ID: p.ID}
+		if p.ID != last {
+			last = p.ID
+			k := Key{ShopID: p.ShopID, ID: p.OrderID}
+			pkgs[k] = append(pkgs[k], p)
+			if p.Kind == models.PackageShipment {
+				lines[pk] = []models.PackageLine{}
+			}
+		}
+		if r.LineID != nil {
+			lines[pk] = append(lines[pk], models.PackageLine{ID: *r.LineID, ShopID: p.ShopID, PackageID: p.ID,
+				OrderLineID: *r.LineOrderLineID, Quantity: *r.LineQuantity})
+		}
+	}
+	return pkgs, lines, nil
+}
+
 // PackageLines returns the lines of the given packages, keyed by package:
 // one statement for the whole batch.
 func (s *Service) PackageLines(ctx context.Context, a Actor, keys []Key) (map[Key][]models.PackageLine, error) {

@@ -48,7 +48,17 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 		}
 	}
 	if f, ok := fields["packages"]; ok {
-		pkgs, err := svc.Packages(ctx, a, keys)
+		_, withLines := fieldsOf(opCtx, f.Selections)["lines"]
+		var (
+			pkgs   map[fulfillment.Key][]models.Package
+			plines map[fulfillment.Key][]models.PackageLine
+			err    error
+		)
+		if withLines {
+			pkgs, plines, err = svc.PackagesWithLines(ctx, a, keys)
+		} else {
+			pkgs, err = svc.Packages(ctx, a, keys)
+		}
 		if err != nil {
 			return err
 		}
@@ -61,12 +71,7 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 				}
 			}
 		}
-		pf := fieldsOf(opCtx, f.Selections)
-		if _, ok := pf["lines"]; ok && len(pkgKeys) > 0 {
-			plines, err := svc.PackageLines(ctx, a, pkgKeys)
-			if err != nil {
-				return err
-			}
+		if withLines && len(pkgKeys) > 0 {
 			for _, k := range pkgKeys {
 				l.PackageLines.Prime(ctx, k, plines[k])
 			}
