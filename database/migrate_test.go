@@ -3,7 +3,9 @@ package database_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
@@ -188,6 +190,33 @@ func TestAnalyzeGivesSQLiteStatistics(t *testing.T) {
 		db.Raw("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").Scan(&n)
 		if n != 1 {
 			t.Error("no sqlite_stat1 after Analyze")
+		}
+	})
+}
+
+// Connections to PostgreSQL carry the settings Fahuo relies on unless the
+// URL names its own: a statement timeout, UTC, and a planner that prices
+// index lookups for data in memory or on SSD.
+func TestPostgresConnectionSettings(t *testing.T) {
+	dbtest.EachEmpty(t, func(t *testing.T, url string) {
+		if !strings.HasPrefix(url, "postgres") {
+			return
+		}
+		db, err := database.Open(context.Background(), url, database.Options{StatementTimeout: 7 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if sqlDB, err := db.DB(); err == nil {
+				sqlDB.Close()
+			}
+		})
+		for name, want := range map[string]string{"statement_timeout": "7s", "TimeZone": "UTC", "random_page_cost": "1.1"} {
+			var got string
+			db.Raw("SELECT current_setting(?)", name).Scan(&got)
+			if got != want {
+				t.Errorf("%s = %q, want %q", name, got, want)
+			}
 		}
 	})
 }
