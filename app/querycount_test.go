@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"gorm.io/gorm"
 )
@@ -87,10 +88,15 @@ func TestShippingAPendingOrderCostsAFixedNumberOfStatements(t *testing.T) {
 		if !strings.Contains(string(res.Data), `"status":"SHIPPED"`) {
 			t.Fatalf("not shipped: %s", res.Data)
 		}
-		// Session, the order locked, its lines, the claim, the package, its
-		// lines, the history line, the order's state, the audit entry.
-		if got != 9 {
-			t.Errorf("W3: %d statements, want 9", got)
+		// Session, the order locked, its lines, the claim, the package, then
+		// its lines, the history line, the order's state and the audit
+		// entry: on PostgreSQL those four go as one statement.
+		want := int64(9)
+		if database.DialectOf(db) == database.Postgres {
+			want = 6
+		}
+		if got != want {
+			t.Errorf("W3: %d statements, want %d", got, want)
 		}
 		// A number held already is read back and judged: on another
 		// buyer's order it is refused, and nothing is written.

@@ -49,6 +49,9 @@ type audit struct {
 	// actorName names an anonymous actor, e.g. the e-mail a failed login
 	// typed.
 	actorName string
+	// pending are the change's last writes, sent with the audit entry in
+	// one round trip when the change succeeds (see writes).
+	pending writes
 }
 
 func (e *audit) object(kind string, id int64) {
@@ -75,15 +78,16 @@ func (s *Service) change(ctx context.Context, a Actor, e *audit, fn func(tx *gor
 			// A retried transaction starts over with what was known
 			// before it.
 			e.objects = e.objects[:known]
+			e.pending = writes{}
 			if err := fn(tx); err != nil {
 				return err
 			}
-			return s.writeAudit(ctx, tx, a, e, "OK")
+			return s.writeAudit(ctx, tx, a, e, "OK", &e.pending)
 		})
 	}
 	if err != nil && (a.Authenticated() || e.op == OpLogin) {
 		outcome := string(models.ErrorCodeOf(err))
-		if werr := s.writeAudit(ctx, s.db.WithContext(ctx), a, e, outcome); werr != nil {
+		if werr := s.writeAudit(ctx, s.db.WithContext(ctx), a, e, outcome, &writes{}); werr != nil {
 			s.log.ErrorContext(ctx, "write audit entry of a refused action", "action", e.op, "err", werr)
 		}
 	}
@@ -96,7 +100,8 @@ const (
 	maxAuditName      = 128
 )
 
-func (s *Service) writeAudit(ctx context.Context, tx *gorm.DB, a Actor, e *audit, outcome string) error {
+// writeAudit adds the audit entry to w and sends w.
+func (s *Service) writeAudit(ctx context.Context, tx *gorm.DB, a Actor, e *audit, outcome string, w *writes) error {
 	if e.actor != nil {
 		a = *e.actor
 	}
@@ -126,7 +131,11 @@ func (s *Service) writeAudit(ctx context.Context, tx *gorm.DB, a Actor, e *audit
 	if shop != 0 {
 		entry.ShopID = &shop
 	}
-	return tx.Create(&entry).Error
+	w.insert("audit_log", []string{"shop_id", "at", "actor_kind", "actor_user_id", "actor_token_id", "actor_name", "ip",
+		"user_agent", "action", "object_ids", "outcome", "sensitive"},
+		[][]any{{entry.ShopID, entry.At, entry.ActorKind, entry.ActorUserID, entry.ActorTokenID, entry.ActorName, entry.IP,
+			entry.UserAgent, entry.Action, entry.ObjectIDs, entry.Outcome, entry.Sensitive}})
+	return w.flush(tx)
 }
 
 func truncate(s string, n int) string {

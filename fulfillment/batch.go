@@ -226,7 +226,11 @@ func (s *Service) appendBatch(tx *gorm.DB, a Actor, rows []*packageRow, _ []Batc
 	if err := s.settleAppends(tx, rows, now); err != nil {
 		return err
 	}
-	return insertPackages(tx, rows, a, now)
+	var w writes
+	if err := insertPackages(tx, rows, a, now, &w); err != nil {
+		return err
+	}
+	return w.flush(tx)
 }
 
 // shipBatch judges and writes a batch of shipments: each row ships all that
@@ -313,7 +317,11 @@ func (s *Service) shipBatch(tx *gorm.DB, a Actor, rows []*packageRow, results []
 	if err := releaseWaybills(tx, release, fresh); err != nil {
 		return err
 	}
-	if err := insertPackages(tx, fresh, a, now); err != nil {
+	var w writes
+	if err := insertPackages(tx, fresh, a, now, &w); err != nil {
+		return err
+	}
+	if err := w.flush(tx); err != nil {
 		return err
 	}
 	return markBatchShipped(tx, a.ShopID, shipped, now)

@@ -226,9 +226,9 @@ func (s *Service) mayShare(w models.Waybill, o *models.Order) bool {
 	return w.ShopID == o.ShopID && w.BuyerID == o.BuyerID && w.AddressKey == s.addressKey(*o) && w.OrderID != o.ID
 }
 
-// insertPackages writes the good rows' packages, their lines and a history
-// line per package: one statement per thousand packages for each table.
-func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time) error {
+// insertPackages writes the good rows' packages, one statement per
+// thousand, and queues their lines and a history line per package on w.
+func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time, w *writes) error {
 	type key struct {
 		order int64
 		wb    waybillKey
@@ -291,14 +291,10 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time)
 		events = append(events, []any{r.order.ShopID, r.order.ID, now, actor.Name, action, detail})
 	}
 	for _, chunk := range chunks(lines, 1000) {
-		if err := insertValues(tx, "package_lines", []string{"shop_id", "package_id", "order_line_id", "quantity"}, chunk, "", nil); err != nil {
-			return err
-		}
+		w.insert("package_lines", []string{"shop_id", "package_id", "order_line_id", "quantity"}, chunk)
 	}
 	for _, chunk := range chunks(events, 1000) {
-		if err := insertValues(tx, "order_events", []string{"shop_id", "order_id", "at", "actor_name", "action", "detail"}, chunk, "", nil); err != nil {
-			return err
-		}
+		w.insert("order_events", []string{"shop_id", "order_id", "at", "actor_name", "action", "detail"}, chunk)
 	}
 	return nil
 }
@@ -306,6 +302,16 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time)
 // insertValues inserts many rows in one statement; with returning, it
 // scans what the statement returns into dest.
 func insertValues(tx *gorm.DB, table string, cols []string, rows [][]any, returning string, dest any) error {
+	sql, args := valuesSQL(table, cols, rows)
+	if returning == "" {
+		return tx.Exec(sql, args...).Error
+	}
+	return tx.Raw(sql+" "+returning, args...).Scan(dest).Error
+}
+
+// valuesSQL is a multi-row INSERT of rows into cols of table, with ?
+// placeholders, and its arguments.
+func valuesSQL(table string, cols []string, rows [][]any) (string, []any) {
 	var sql strings.Builder
 	sql.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -317,11 +323,7 @@ func insertValues(tx *gorm.DB, table string, cols []string, rows [][]any, return
 		sql.WriteString(one)
 		args = append(args, r...)
 	}
-	if returning == "" {
-		return tx.Exec(sql.String(), args...).Error
-	}
-	sql.WriteString(" " + returning)
-	return tx.Raw(sql.String(), args...).Scan(dest).Error
+	return sql.String(), args
 }
 
 // translatePackageError turns the database's backstops into the rules they

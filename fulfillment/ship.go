@@ -226,16 +226,14 @@ func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref 
 		if err != nil || repeat {
 			return err
 		}
-		if err := insertPackages(tx, rows, a, now); err != nil {
+		if err := insertPackages(tx, rows, a, now, &e.pending); err != nil {
 			return err
 		}
 		for _, r := range rows {
 			created = append(created, r.pkg)
 		}
 		if kind == models.PackageShipment {
-			if err := markShipped(tx, &o, full, now); err != nil {
-				return err
-			}
+			markShipped(&o, full, now, &e.pending)
 		}
 		return settleIdempotencyKey(tx, a, op, key, o.ID)
 	})
@@ -319,30 +317,33 @@ func allocateLines(rows []*packageRow, in []PackageInput, lines []models.OrderLi
 	return nil
 }
 
-// markShipped moves the order to PARTIALLY_SHIPPED or SHIPPED with a
-// conditional update that must change exactly the one row it read, so a
+// markShipped moves the order to PARTIALLY_SHIPPED or SHIPPED: it queues on
+// w a conditional update that must change exactly the one row it read, so a
 // forgotten lock could never let two shipments both win.
-func markShipped(tx *gorm.DB, o *models.Order, full bool, now time.Time) error {
-	status := models.OrderPartiallyShipped
-	updates := map[string]any{"status": status, "updated_at": now}
+func markShipped(o *models.Order, full bool, now time.Time, w *writes) {
+	from := o.Status
+	set := "status = ?, updated_at = ?"
+	o.Status = models.OrderPartiallyShipped
+	args := []any{string(o.Status), now}
 	if full {
-		status = models.OrderShipped
-		updates["status"], updates["shipped_at"] = status, now
-		o.ShippedAt = &now
+		o.Status, o.ShippedAt = models.OrderShipped, &now
+		args[0] = string(o.Status)
+		set += ", shipped_at = ?"
+		args = append(args, now)
 	}
 	if o.FirstShippedAt == nil {
-		updates["first_shipped_at"] = now
 		o.FirstShippedAt = &now
+		set += ", first_shipped_at = ?"
+		args = append(args, now)
 	}
-	res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND status = ?", o.ShopID, o.ID, o.Status).Updates(updates)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return models.Errorf(models.CodeOrderAlreadyShipped, "order %s changed meanwhile; read it again", o.Number)
-	}
-	o.Status, o.UpdatedAt = status, now
-	return nil
+	o.UpdatedAt = now
+	number := o.Number
+	w.add(func(affected int64) error {
+		if affected != 1 {
+			return models.Errorf(models.CodeOrderAlreadyShipped, "order %s changed meanwhile; read it again", number)
+		}
+		return nil
+	}, "UPDATE orders SET "+set+" WHERE shop_id = ? AND id = ? AND status = ?", append(args, o.ShopID, o.ID, string(from))...)
 }
 
 // AppendPackages adds packages to a fully shipped order (DOMAIN.md §4): a
