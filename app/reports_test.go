@@ -366,6 +366,37 @@ func TestReportListFiltersAndCounts(t *testing.T) {
 		if one != three {
 			t.Errorf("orderCount costs a statement per report: %d for one, %d for three", one, three)
 		}
+		// The reports' orders and evidence come in a statement each for the
+		// whole list, not one per report.
+		var fr struct {
+			DelayReports struct {
+				Nodes []struct {
+					OrderCount int
+					Orders     []struct{ Number string }
+					Evidence   []struct{ Filename string }
+				}
+			}
+		}
+		full := `query($n: Int) { delayReports(first: $n) { nodes { orderCount orders { number } evidence { filename } } } }`
+		a.MustDo(t, owner, full, &fr, map[string]any{"n": 3})
+		var listed []string
+		for _, n := range fr.DelayReports.Nodes {
+			if len(n.Orders) != n.OrderCount || len(n.Evidence) != 1 || n.Evidence[0].Filename != "证明.png" {
+				t.Errorf("a report of %d orders lists %+v and evidence %+v", n.OrderCount, n.Orders, n.Evidence)
+			}
+			for _, o := range n.Orders {
+				listed = append(listed, o.Number)
+			}
+		}
+		slices.Sort(listed)
+		if want := slices.Sorted(slices.Values(pending)); !slices.Equal(listed, want) {
+			t.Errorf("the reports list orders %v, want %v", listed, want)
+		}
+		one = a.CountStatements(t, func() { a.MustDo(t, owner, full, nil, map[string]any{"n": 1}) })
+		three = a.CountStatements(t, func() { a.MustDo(t, owner, full, nil, map[string]any{"n": 3}) })
+		if one != three {
+			t.Errorf("orders and evidence cost statements per report: %d for one, %d for three", one, three)
+		}
 
 		me := loginCookie(t, a, ownerA)
 		rows := func(query string) (int, []string) {

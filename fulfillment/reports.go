@@ -535,10 +535,38 @@ func (s *Service) ReportOrders(ctx context.Context, a Actor, r models.DelayRepor
 	if err := reportInScope(a, r); err != nil {
 		return nil, err
 	}
-	var os []models.Order
-	err := s.db.WithContext(ctx).Where("shop_id = ? AND id IN (SELECT order_id FROM delay_report_orders WHERE shop_id = ? AND report_id = ?)",
-		r.ShopID, r.ShopID, r.ID).Order("id").Limit(models.MaxReportOrders).Find(&os).Error
-	return os, err
+	k := Key{ShopID: r.ShopID, ID: r.ID}
+	os, err := s.ReportOrdersOf(ctx, a, []Key{k})
+	return os[k], err
+}
+
+// ReportOrdersOf lists the orders each report covers, keyed by report
+// ({shop, report id}), in id order: one statement for a whole list of
+// reports. A shop's actor sees only its own shop's reports.
+func (s *Service) ReportOrdersOf(ctx context.Context, a Actor, keys []Key) (map[Key][]models.Order, error) {
+	if err := authorize(a, OpReadReports); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key][]models.Order, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		models.Order
+		ReportID int64
+	}
+	if err := s.db.WithContext(ctx).Table("orders").Select("orders.*, delay_report_orders.report_id").
+		Joins("JOIN delay_report_orders ON delay_report_orders.shop_id = orders.shop_id AND delay_report_orders.order_id = orders.id").
+		Where("delay_report_orders.shop_id IN ? AND delay_report_orders.report_id IN ?", shops, ids).
+		Order("delay_report_orders.report_id, orders.id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		k := Key{ShopID: r.ShopID, ID: r.ReportID}
+		out[k] = append(out[k], r.Order)
+	}
+	return out, nil
 }
 
 // ReportOrderCounts counts the orders each report covers, keyed by report
@@ -569,10 +597,32 @@ func (s *Service) EvidenceOf(ctx context.Context, a Actor, r models.DelayReport)
 	if err := reportInScope(a, r); err != nil {
 		return nil, err
 	}
+	k := Key{ShopID: r.ShopID, ID: r.ID}
+	evs, err := s.EvidenceOfReports(ctx, a, []Key{k})
+	return evs[k], err
+}
+
+// EvidenceOfReports lists each report's evidence without the file
+// contents, keyed by report: one statement for a whole list of reports.
+func (s *Service) EvidenceOfReports(ctx context.Context, a Actor, keys []Key) (map[Key][]models.Evidence, error) {
+	if err := authorize(a, OpReadReports); err != nil {
+		return nil, err
+	}
+	shops, ids := keysInScope(a, keys)
+	out := make(map[Key][]models.Evidence, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
 	var evs []models.Evidence
-	err := s.db.WithContext(ctx).Select("id", "shop_id", "report_id", "filename", "content_type", "size").
-		Where("shop_id = ? AND report_id = ?", r.ShopID, r.ID).Order("id").Find(&evs).Error
-	return evs, err
+	if err := s.db.WithContext(ctx).Select("id", "shop_id", "report_id", "filename", "content_type", "size").
+		Where("shop_id IN ? AND report_id IN ?", shops, ids).Order("report_id, id").Find(&evs).Error; err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		k := Key{ShopID: e.ShopID, ID: e.ReportID}
+		out[k] = append(out[k], e)
+	}
+	return out, nil
 }
 
 // EvidenceFileByID returns one evidence file with its contents, for the

@@ -29,6 +29,8 @@ type Loaders struct {
 	History      *dataloader.Loader[fulfillment.Key, []models.OrderEvent]
 	Reports      *dataloader.Loader[fulfillment.Key, models.DelayReport]
 	ReportSizes  *dataloader.Loader[fulfillment.Key, int64]
+	ReportOrders *dataloader.Loader[fulfillment.Key, []models.Order]
+	Evidence     *dataloader.Loader[fulfillment.Key, []models.Evidence]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
 }
@@ -61,6 +63,12 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 		}),
 		ReportSizes: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]int64, error) {
 			return svc.ReportOrderCounts(ctx, a, k)
+		}),
+		ReportOrders: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Order, error) {
+			return svc.ReportOrdersOf(ctx, a, k)
+		}),
+		Evidence: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Evidence, error) {
+			return svc.EvidenceOfReports(ctx, a, k)
 		}),
 		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)

@@ -71,13 +71,13 @@ func (r *delayReportResolver) OrderCount(ctx context.Context, obj *models.DelayR
 
 // Orders is the resolver for the orders field.
 func (r *delayReportResolver) Orders(ctx context.Context, obj *models.DelayReport) ([]*models.Order, error) {
-	os, err := r.Service.ReportOrders(ctx, fulfillment.ActorFrom(ctx), *obj)
+	os, err := loadersFrom(ctx).ReportOrders.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
 	return pointers(os), err
 }
 
 // Evidence is the resolver for the evidence field.
 func (r *delayReportResolver) Evidence(ctx context.Context, obj *models.DelayReport) ([]*models.Evidence, error) {
-	evs, err := r.Service.EvidenceOf(ctx, fulfillment.ActorFrom(ctx), *obj)
+	evs, err := loadersFrom(ctx).Evidence.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
 	return pointers(evs), err
 }
 
