@@ -206,8 +206,11 @@ func (l quietLogger) LogMode(level logger.LogLevel) logger.Interface {
 }
 
 func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	// Constraint violations are rules at work, and a canceled context is a
+	// client that went away: neither is a database failure.
 	if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) ||
-		errors.Is(err, gorm.ErrCheckConstraintViolated) || errors.Is(err, gorm.ErrRecordNotFound) {
+		errors.Is(err, gorm.ErrCheckConstraintViolated) || errors.Is(err, gorm.ErrRecordNotFound) ||
+		errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	// Only failures and slow statements are logged; skipping the rest here

@@ -1,8 +1,10 @@
 package database_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -217,6 +219,38 @@ func TestPostgresConnectionSettings(t *testing.T) {
 			if got != want {
 				t.Errorf("%s = %q, want %q", name, got, want)
 			}
+		}
+	})
+}
+
+// A statement whose context was canceled (the client went away) is not
+// logged as a database failure; a failing statement still is.
+func TestCanceledStatementsAreNotLoggedAsFailures(t *testing.T) {
+	dbtest.EachEmpty(t, func(t *testing.T, url string) {
+		var buf bytes.Buffer
+		db, err := database.Open(context.Background(), url, database.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if sqlDB, err := db.DB(); err == nil {
+				sqlDB.Close()
+			}
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var n int
+		if err := db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error; !errors.Is(err, context.Canceled) {
+			t.Fatalf("a canceled statement: %v", err)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("a canceled statement was logged: %s", buf.String())
+		}
+		if err := db.Exec("SELECT * FROM no_such_table").Error; err == nil {
+			t.Fatal("a statement on a missing table succeeded")
+		}
+		if !strings.Contains(buf.String(), "no_such_table") {
+			t.Errorf("a failing statement was not logged: %q", buf.String())
 		}
 	})
 }

@@ -26,10 +26,15 @@ func userErrors(err error) ([]*models.Error, error) {
 	return []*models.Error{e}, nil
 }
 
+// CodeCanceled is the top-level error code of a request its client
+// canceled; the client rarely reads it, but the log stays quiet.
+const CodeCanceled = "CANCELED"
+
 // presentError gives every top-level error a code in extensions.code and a
 // message safe to show: a rule's message, the parser's and validator's own
 // messages, and for anything else "internal error", with the cause logged
-// under the request id and never sent.
+// under the request id and never sent. A request its client canceled is
+// logged at debug level only.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
@@ -44,6 +49,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if e, ok := models.AsError(err); ok && e.Code != models.CodeInternal {
 			out.Message = e.Message
 			out.Extensions = map[string]any{"code": string(e.Code)}
+			return out
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			// The client went away (closed the connection or gave up);
+			// nothing failed on our side.
+			log.DebugContext(ctx, "request canceled by the client", "path", out.Path.String())
+			out.Message = "request canceled"
+			out.Extensions = map[string]any{"code": CodeCanceled}
 			return out
 		}
 		log.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())
