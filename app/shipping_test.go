@@ -296,3 +296,41 @@ func TestParallelClaimsOfOneNumber(t *testing.T) {
 		}
 	})
 }
+
+// Two orders of one buyer to one address may share a number (merged
+// shipping) even when both shipments race: the one that loses the claim
+// reads the winner's and shares it.
+func TestParallelMergedShipmentsShareANumber(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		token := a.Login(t, shipA)
+		for round := 0; round < 5; round++ {
+			orders := pendingOrders(t, a, db, 2)
+			codes := make([]string, 2)
+			var wg sync.WaitGroup
+			for i := range orders {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					res := a.Do(t, token, shipOrder, map[string]any{"in": map[string]any{"orderNumber": orders[i], "packages": []any{pkg("SF", sfNumber(700+round))}}})
+					var r shipResp
+					if len(res.Errors) > 0 || json.Unmarshal(res.Data, &r) != nil {
+						codes[i] = fmt.Sprint(res.Codes())
+						return
+					}
+					codes[i] = r.code()
+				}(i)
+			}
+			wg.Wait()
+			if !slices.Equal(codes, []string{"OK", "OK"}) {
+				t.Errorf("round %d: %v", round, codes)
+			}
+			var waybills, packages int64
+			db.Raw("SELECT count(*) FROM waybills WHERE tracking_number = ?", sfNumber(700+round)).Scan(&waybills)
+			db.Raw("SELECT count(*) FROM packages WHERE tracking_number = ?", sfNumber(700+round)).Scan(&packages)
+			if waybills != 1 || packages != 2 {
+				t.Errorf("round %d: %d waybills, %d packages", round, waybills, packages)
+			}
+		}
+	})
+}
