@@ -273,22 +273,11 @@ func TestParallelClaimsOfOneNumber(t *testing.T) {
 				orders = append(orders, id)
 			}
 			token := a.Login(t, shipA)
-			codes := make([]string, 2)
-			var wg sync.WaitGroup
-			for i := range orders {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					res := a.Do(t, token, shipOrder, map[string]any{"in": map[string]any{"orderId": orders[i], "packages": []any{pkg("SF", sfNumber(500+round))}}})
-					var r shipResp
-					if len(res.Errors) > 0 || json.Unmarshal(res.Data, &r) != nil {
-						codes[i] = fmt.Sprint(res.Codes())
-						return
-					}
-					codes[i] = r.code()
-				}(i)
+			var ins []map[string]any
+			for _, id := range orders {
+				ins = append(ins, map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(500+round))}})
 			}
-			wg.Wait()
+			codes := shipInParallel(t, a, token, ins)
 			slices.Sort(codes)
 			if !slices.Equal(codes, []string{"OK", "TRACKING_NUMBER_IN_USE"}) {
 				t.Errorf("round %d: %v", round, codes)
@@ -305,24 +294,11 @@ func TestParallelMergedShipmentsShareANumber(t *testing.T) {
 		a := apptest.New(t, url)
 		token := a.Login(t, shipA)
 		for round := 0; round < 5; round++ {
-			orders := pendingOrders(t, a, db, 2)
-			codes := make([]string, 2)
-			var wg sync.WaitGroup
-			for i := range orders {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					res := a.Do(t, token, shipOrder, map[string]any{"in": map[string]any{"orderNumber": orders[i], "packages": []any{pkg("SF", sfNumber(700+round))}}})
-					var r shipResp
-					if len(res.Errors) > 0 || json.Unmarshal(res.Data, &r) != nil {
-						codes[i] = fmt.Sprint(res.Codes())
-						return
-					}
-					codes[i] = r.code()
-				}(i)
+			var ins []map[string]any
+			for _, n := range pendingOrders(t, a, db, 2) {
+				ins = append(ins, map[string]any{"orderNumber": n, "packages": []any{pkg("SF", sfNumber(700+round))}})
 			}
-			wg.Wait()
-			if !slices.Equal(codes, []string{"OK", "OK"}) {
+			if codes := shipInParallel(t, a, token, ins); !slices.Equal(codes, []string{"OK", "OK"}) {
 				t.Errorf("round %d: %v", round, codes)
 			}
 			var waybills, packages int64
@@ -333,4 +309,24 @@ func TestParallelMergedShipmentsShareANumber(t *testing.T) {
 			}
 		}
 	})
+}
+
+// shipInParallel sends one shipOrder per input at once and returns each
+// one's outcome: OK, the user error's code, or the top-level errors.
+func shipInParallel(t *testing.T, a *apptest.App, token string, ins []map[string]any) []string {
+	codes := make([]string, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			res := a.Do(t, token, shipOrder, map[string]any{"in": in})
+			var r shipResp
+			if len(res.Errors) > 0 || json.Unmarshal(res.Data, &r) != nil {
+				codes[i] = fmt.Sprint(res.Codes())
+				return
+			}
+			codes[i] = r.code()
+		})
+	}
+	wg.Wait()
+	return codes
 }
