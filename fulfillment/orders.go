@@ -58,18 +58,9 @@ func orderScope(a Actor) (func(*gorm.DB) *gorm.DB, error) {
 // see (the two are not told apart); INVALID_ARGUMENT when neither or both of
 // id and number are given.
 func (s *Service) Order(ctx context.Context, a Actor, ref OrderRef) (models.Order, error) {
-	scope, err := orderScope(a)
+	q, err := s.orderQuery(ctx, a, ref)
 	if err != nil {
 		return models.Order{}, err
-	}
-	q := s.db.WithContext(ctx).Scopes(scope)
-	switch {
-	case ref.ID != 0 && ref.Number == "":
-		q = q.Where("orders.id = ?", ref.ID)
-	case ref.ID == 0 && ref.Number != "":
-		q = q.Where("orders.number = ?", strings.TrimSpace(ref.Number))
-	default:
-		return models.Order{}, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
 	}
 	var o models.Order
 	if err := q.Take(&o).Error; err != nil {
@@ -79,6 +70,71 @@ func (s *Service) Order(ctx context.Context, a Actor, ref OrderRef) (models.Orde
 		return models.Order{}, err
 	}
 	return o, nil
+}
+
+// OrderWithLines is Order with the order's lines, in line order, read in
+// the same statement (the order joined with its lines): for reads that show
+// both, such as a buyer following an order. Errors as for Order.
+func (s *Service) OrderWithLines(ctx context.Context, a Actor, ref OrderRef) (models.Order, []models.OrderLine, error) {
+	q, err := s.orderQuery(ctx, a, ref)
+	if err != nil {
+		return models.Order{}, nil, err
+	}
+	cols, err := prefixedColumns(s.db, &models.OrderLine{}, "order_lines", "line_")
+	if err != nil {
+		return models.Order{}, nil, err
+	}
+	var rows []struct {
+		models.Order
+		Line models.OrderLine `gorm:"embedded;embeddedPrefix:line_"`
+	}
+	if err := q.Table("orders").Select("orders.*, " + cols).
+		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
+		Order("order_lines.line_no").Scan(&rows).Error; err != nil {
+		return models.Order{}, nil, err
+	}
+	if len(rows) == 0 {
+		return models.Order{}, nil, models.Errorf(models.CodeNotFound, "no such order")
+	}
+	lines := make([]models.OrderLine, 0, len(rows))
+	for _, r := range rows {
+		if r.Line.ID != 0 {
+			lines = append(lines, r.Line)
+		}
+	}
+	return rows[0].Order, lines, nil
+}
+
+// orderQuery selects the one order ref names among those the actor may see.
+func (s *Service) orderQuery(ctx context.Context, a Actor, ref OrderRef) (*gorm.DB, error) {
+	scope, err := orderScope(a)
+	if err != nil {
+		return nil, err
+	}
+	q := s.db.WithContext(ctx).Scopes(scope)
+	switch {
+	case ref.ID != 0 && ref.Number == "":
+		return q.Where("orders.id = ?", ref.ID), nil
+	case ref.ID == 0 && ref.Number != "":
+		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
+	}
+	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+}
+
+// prefixedColumns selects every column of model's table under a prefix
+// ("order_lines.id AS line_id, …"), for a read that joins a second table
+// and scans it into a struct embedded with that prefix. The list follows the
+// model, so a column added to it is read without a change here.
+func prefixedColumns(db *gorm.DB, model any, table, prefix string) (string, error) {
+	stmt := &gorm.Statement{DB: db}
+	if err := stmt.Parse(model); err != nil {
+		return "", err
+	}
+	cols := make([]string, 0, len(stmt.Schema.DBNames))
+	for _, c := range stmt.Schema.DBNames {
+		cols = append(cols, table+"."+c+" AS "+prefix+c)
+	}
+	return strings.Join(cols, ", "), nil
 }
 
 // OrderFilter narrows the order list. The zero value lists every order the

@@ -75,14 +75,29 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	if number != nil {
 		ref.Number = *number
 	}
-	o, err := r.Service.Order(ctx, fulfillment.ActorFrom(ctx), ref)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	a := fulfillment.ActorFrom(ctx)
+	var (
+		o     models.Order
+		lines map[fulfillment.Key][]models.OrderLine
+		err   error
+	)
+	if _, ok := fieldsOf(graphql.GetOperationContext(ctx), sel)["lines"]; ok {
+		// The order and its lines in one statement.
+		var ls []models.OrderLine
+		if o, ls, err = r.Service.OrderWithLines(ctx, a, ref); err == nil {
+			lines = map[fulfillment.Key][]models.OrderLine{fulfillment.KeyOf(o): ls}
+		}
+	} else {
+		o, err = r.Service.Order(ctx, a, ref)
+	}
 	if models.ErrorCodeOf(err) == models.CodeNotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := primeOrders(ctx, r.Service, []models.Order{o}, graphql.GetFieldContext(ctx).Field.Selections); err != nil {
+	if err := primeOrders(ctx, r.Service, []models.Order{o}, sel, lines); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -119,7 +134,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
-	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx)); err != nil {
+	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx), nil); err != nil {
 		return nil, err
 	}
 	if graphqlFieldRequested(ctx, "totalCount") {

@@ -16,7 +16,8 @@ import (
 // The child resolvers then find them there. This makes the number of
 // statements a query costs fixed by its shape, never by the page size or by
 // how the child resolvers happen to be scheduled against the loaders' wait.
-func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet) error {
+// lines, when not nil, are the orders' lines read already with the orders.
+func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet, lines map[fulfillment.Key][]models.OrderLine) error {
 	if len(orders) == 0 || len(sel) == 0 {
 		return nil
 	}
@@ -36,9 +37,11 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 		}
 	}
 	if _, ok := fields["lines"]; ok {
-		lines, err := svc.OrderLines(ctx, a, keys)
-		if err != nil {
-			return err
+		if lines == nil {
+			var err error
+			if lines, err = svc.OrderLines(ctx, a, keys); err != nil {
+				return err
+			}
 		}
 		for _, k := range keys {
 			l.Lines.Prime(ctx, k, lines[k])
