@@ -263,7 +263,7 @@ func (s *Service) shipBatch(tx *gorm.DB, a Actor, rows []*packageRow, results []
 	lines := map[int64][]models.OrderLine{}
 	remaining := map[int64]int64{}
 	for _, chunk := range chunks(ids, 1000) {
-		l, rem, err := remainingUnits(tx, a.ShopID, chunk, true)
+		l, rem, err := remainingUnits(tx, a.ShopID, chunk, nil, true)
 		if err != nil {
 			return err
 		}

@@ -80,9 +80,22 @@ func (s *Service) OrderWithLines(ctx context.Context, a Actor, ref OrderRef) (mo
 	if err != nil {
 		return models.Order{}, nil, err
 	}
-	cols, err := prefixedColumns(s.db, &models.OrderLine{}, "order_lines", "line_")
+	o, lines, found, err := withLines(q)
 	if err != nil {
 		return models.Order{}, nil, err
+	}
+	if !found {
+		return models.Order{}, nil, models.Errorf(models.CodeNotFound, "no such order")
+	}
+	return o, lines, nil
+}
+
+// withLines reads the one order q selects joined with its lines, in line
+// order, and tells whether there was one.
+func withLines(q *gorm.DB) (models.Order, []models.OrderLine, bool, error) {
+	cols, err := prefixedColumns(q, &models.OrderLine{}, "order_lines", "line_")
+	if err != nil {
+		return models.Order{}, nil, false, err
 	}
 	var rows []struct {
 		models.Order
@@ -91,10 +104,10 @@ func (s *Service) OrderWithLines(ctx context.Context, a Actor, ref OrderRef) (mo
 	if err := q.Table("orders").Select("orders.*, " + cols).
 		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
 		Order("order_lines.line_no").Scan(&rows).Error; err != nil {
-		return models.Order{}, nil, err
+		return models.Order{}, nil, false, err
 	}
 	if len(rows) == 0 {
-		return models.Order{}, nil, models.Errorf(models.CodeNotFound, "no such order")
+		return models.Order{}, nil, false, nil
 	}
 	lines := make([]models.OrderLine, 0, len(rows))
 	for _, r := range rows {
@@ -102,7 +115,7 @@ func (s *Service) OrderWithLines(ctx context.Context, a Actor, ref OrderRef) (mo
 			lines = append(lines, r.Line)
 		}
 	}
-	return rows[0].Order, lines, nil
+	return rows[0].Order, lines, true, nil
 }
 
 // orderQuery selects the one order ref names among those the actor may see.

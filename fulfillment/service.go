@@ -89,3 +89,7 @@ func (s *Service) SessionTTL() time.Duration { return s.settings.SessionTTL }
 // them (SELECT … FOR UPDATE). SQLite has no row locks and ignores it; there
 // every write transaction holds the database's one write lock from BEGIN.
 var lockForUpdate = clause.Locking{Strength: "UPDATE"}
+
+// lockOrderRows locks the rows of orders only, when orders are read joined
+// with another table (FOR UPDATE OF orders).
+var lockOrderRows = clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "orders"}}

@@ -46,16 +46,11 @@ const maxPackagesPerRequest = 50
 // lockOrder reads an order of the actor's shop and locks it for the rest of
 // the transaction (order first, then its packages: the one lock order).
 func lockOrder(tx *gorm.DB, a Actor, ref OrderRef) (models.Order, error) {
-	var o models.Order
-	q := tx.Clauses(lockForUpdate).Where("shop_id = ?", a.ShopID)
-	switch {
-	case ref.ID != 0 && ref.Number == "":
-		q = q.Where("id = ?", ref.ID)
-	case ref.ID == 0 && ref.Number != "":
-		q = q.Where("number = ?", strings.TrimSpace(ref.Number))
-	default:
-		return o, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	q, err := lockedOrderQuery(tx, a, ref)
+	if err != nil {
+		return models.Order{}, err
 	}
+	var o models.Order
 	if err := q.Take(&o).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return o, models.Errorf(models.CodeNotFound, "no such order in your shop")
@@ -63,6 +58,33 @@ func lockOrder(tx *gorm.DB, a Actor, ref OrderRef) (models.Order, error) {
 		return o, err
 	}
 	return o, nil
+}
+
+// lockOrderWithLines is lockOrder that also reads the order's lines, in the
+// same statement: shipping needs them to know what remains.
+func lockOrderWithLines(tx *gorm.DB, a Actor, ref OrderRef) (models.Order, []models.OrderLine, error) {
+	q, err := lockedOrderQuery(tx, a, ref)
+	if err != nil {
+		return models.Order{}, nil, err
+	}
+	o, lines, found, err := withLines(q)
+	if err == nil && !found {
+		err = models.Errorf(models.CodeNotFound, "no such order in your shop")
+	}
+	return o, lines, err
+}
+
+// lockedOrderQuery selects the actor's shop's order that ref names, locking
+// the order's row (and no joined table's) until the transaction ends.
+func lockedOrderQuery(tx *gorm.DB, a Actor, ref OrderRef) (*gorm.DB, error) {
+	q := tx.Clauses(lockOrderRows).Where("orders.shop_id = ?", a.ShopID)
+	switch {
+	case ref.ID != 0 && ref.Number == "":
+		return q.Where("orders.id = ?", ref.ID), nil
+	case ref.ID == 0 && ref.Number != "":
+		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
+	}
+	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
 }
 
 // shippable checks S1 and S6 on an order about to ship.
@@ -95,13 +117,15 @@ func appendable(o models.Order, now time.Time) *models.Error {
 }
 
 // remainingUnits returns, per order line, the units not yet in a shipment
-// package, for the given orders. When none of them has ever been shipped
+// package, for the given orders: of lines, or, when lines is nil, of the
+// orders' lines read here. When none of the orders has ever been shipped
 // (no first shipment, which S5 never unsets), every unit remains and the
 // shipped units are not read.
-func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64, everShipped bool) (map[int64][]models.OrderLine, map[int64]int64, error) {
-	var lines []models.OrderLine
-	if err := tx.Where("shop_id = ? AND order_id IN ?", shopID, orderIDs).Order("order_id, line_no").Find(&lines).Error; err != nil {
-		return nil, nil, err
+func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64, lines []models.OrderLine, everShipped bool) (map[int64][]models.OrderLine, map[int64]int64, error) {
+	if lines == nil {
+		if err := tx.Where("shop_id = ? AND order_id IN ?", shopID, orderIDs).Order("order_id, line_no").Find(&lines).Error; err != nil {
+			return nil, nil, err
+		}
 	}
 	var shipped []struct {
 		OrderLineID int64
@@ -144,14 +168,14 @@ func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64, everShipped boo
 // a quantity under 1, or a package without lines among several.
 func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (models.Order, []models.Package, error) {
 	return s.packageChange(ctx, a, OpShipOrder, in.Order, in.IdempotencyKey, in.Packages, models.PackageShipment,
-		func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (bool, bool, error) {
+		func(tx *gorm.DB, o *models.Order, lines []models.OrderLine, rows []*packageRow, now time.Time) (bool, bool, error) {
 			if repeat, err := sameShipmentAgain(tx, *o, rows); err != nil || repeat {
 				return false, repeat, err
 			}
 			if err := shippable(*o); err != nil {
 				return false, false, err
 			}
-			byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID}, o.FirstShippedAt != nil)
+			byOrder, remaining, err := remainingUnits(tx, o.ShopID, []int64{o.ID}, lines, o.FirstShippedAt != nil)
 			if err != nil {
 				return false, false, err
 			}
@@ -182,7 +206,7 @@ func (s *Service) ShipOrder(ctx context.Context, a Actor, in ShipOrderInput) (mo
 // state. A repeat that check recognises (it returns without claiming)
 // answers with the order as it stands.
 func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref OrderRef, key string, in []PackageInput,
-	kind models.PackageKind, check func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (full, repeat bool, err error)) (models.Order, []models.Package, error) {
+	kind models.PackageKind, check func(tx *gorm.DB, o *models.Order, lines []models.OrderLine, rows []*packageRow, now time.Time) (full, repeat bool, err error)) (models.Order, []models.Package, error) {
 	var (
 		o       models.Order
 		created []models.Package
@@ -197,7 +221,14 @@ func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref 
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		created = nil
 		var err error
-		if o, err = lockOrder(tx, a, ref); err != nil {
+		// A shipment needs the order's lines; they come with the lock.
+		var lines []models.OrderLine
+		if kind == models.PackageShipment {
+			o, lines, err = lockOrderWithLines(tx, a, ref)
+		} else {
+			o, err = lockOrder(tx, a, ref)
+		}
+		if err != nil {
 			return err
 		}
 		e.object("Order", o.ID)
@@ -222,7 +253,7 @@ func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref 
 			}
 			seen[rows[i].key()] = i
 		}
-		full, repeat, err := check(tx, &o, rows, now)
+		full, repeat, err := check(tx, &o, lines, rows, now)
 		if err != nil || repeat {
 			return err
 		}
@@ -358,7 +389,7 @@ func markShipped(o *models.Order, full bool, now time.Time, w *writes) {
 // INVALID_ARGUMENT for no packages, more than 50, or lines on a package.
 func (s *Service) AppendPackages(ctx context.Context, a Actor, in AppendInput) (models.Order, []models.Package, error) {
 	return s.packageChange(ctx, a, OpAppendPackages, in.Order, in.IdempotencyKey, in.Packages, models.PackageAppended,
-		func(tx *gorm.DB, o *models.Order, rows []*packageRow, now time.Time) (bool, bool, error) {
+		func(tx *gorm.DB, o *models.Order, _ []models.OrderLine, rows []*packageRow, now time.Time) (bool, bool, error) {
 			appendRows(tx, rows, now)
 			if err := s.settleAppends(tx, rows, now); err != nil {
 				return false, false, err
