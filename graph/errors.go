@@ -26,15 +26,12 @@ func userErrors(err error) ([]*models.Error, error) {
 	return []*models.Error{e}, nil
 }
 
-// CodeCanceled is the top-level error code of a request its client
-// canceled; the client rarely reads it, but the log stays quiet.
-const CodeCanceled = "CANCELED"
-
 // presentError gives every top-level error a code in extensions.code and a
 // message safe to show: a rule's message, the parser's and validator's own
 // messages, and for anything else "internal error", with the cause logged
-// under the request id and never sent. A request its client canceled is
-// logged at debug level only.
+// under the request id and never sent. A request its client canceled (the
+// answer will not be read) keeps the INTERNAL code of the API's set but is
+// logged at debug level only: nothing failed on our side.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
@@ -56,7 +53,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// nothing failed on our side.
 			log.DebugContext(ctx, "request canceled by the client", "path", out.Path.String())
 			out.Message = "request canceled"
-			out.Extensions = map[string]any{"code": CodeCanceled}
+			out.Extensions = map[string]any{"code": string(models.CodeInternal)}
 			return out
 		}
 		log.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())

@@ -19,7 +19,7 @@ func TestCanceledRequestsAreNotInternalErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	out := present(ctx, fmt.Errorf("order: %w", context.Canceled))
-	if out.Extensions["code"] != CodeCanceled || buf.Len() != 0 {
+	if out.Extensions["code"] != "INTERNAL" || out.Message != "request canceled" || buf.Len() != 0 {
 		t.Errorf("canceled: code %v, logged %q", out.Extensions["code"], buf.String())
 	}
 
