@@ -25,6 +25,18 @@ type OrderRef struct {
 	Number string
 }
 
+// where narrows q to the order the reference names, by id or by number:
+// exactly one of them must be given.
+func (ref OrderRef) where(q *gorm.DB) (*gorm.DB, error) {
+	switch {
+	case ref.ID != 0 && ref.Number == "":
+		return q.Where("orders.id = ?", ref.ID), nil
+	case ref.ID == 0 && ref.Number != "":
+		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
+	}
+	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+}
+
 // Key names a row of a shop-owned table (an order, a line, a package)
 // together with its shop, so that batched reads stay inside the shops they
 // belong to.
@@ -124,14 +136,7 @@ func (s *Service) orderQuery(ctx context.Context, a Actor, ref OrderRef) (*gorm.
 	if err != nil {
 		return nil, err
 	}
-	q := s.db.WithContext(ctx).Scopes(scope)
-	switch {
-	case ref.ID != 0 && ref.Number == "":
-		return q.Where("orders.id = ?", ref.ID), nil
-	case ref.ID == 0 && ref.Number != "":
-		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
-	}
-	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	return ref.where(s.db.WithContext(ctx).Scopes(scope))
 }
 
 // prefixedColumns selects every column of model's table under a prefix

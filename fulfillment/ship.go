@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fahuo/fahuo/models"
@@ -77,14 +76,7 @@ func lockOrderWithLines(tx *gorm.DB, a Actor, ref OrderRef) (models.Order, []mod
 // lockedOrderQuery selects the actor's shop's order that ref names, locking
 // the order's row (and no joined table's) until the transaction ends.
 func lockedOrderQuery(tx *gorm.DB, a Actor, ref OrderRef) (*gorm.DB, error) {
-	q := tx.Clauses(lockOrderRows).Where("orders.shop_id = ?", a.ShopID)
-	switch {
-	case ref.ID != 0 && ref.Number == "":
-		return q.Where("orders.id = ?", ref.ID), nil
-	case ref.ID == 0 && ref.Number != "":
-		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
-	}
-	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	return ref.where(tx.Clauses(lockOrderRows).Where("orders.shop_id = ?", a.ShopID))
 }
 
 // shippable checks S1 and S6 on an order about to ship.
