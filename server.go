@@ -49,8 +49,12 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	addressKey := fs.String("address-key", env("ADDRESS_KEY", ""), "secret that keys the addressKey hash; the same on every instance, kept across restarts (ADDRESS_KEY)")
 	profile := fs.String("pprof", env("PPROF_ADDR", ""), "serve net/http/pprof profiles on this address, apart from the app; keep it private (PPROF_ADDR; off when empty)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	maxConns := fs.Int("db-max-conns", envInt("DB_MAX_CONNS", 0), "most PostgreSQL connections this instance opens; 0 for the default (DB_MAX_CONNS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *maxConns < 0 {
+		return fmt.Errorf("-db-max-conns: %d is not a connection count", *maxConns)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -75,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	}
 	a, err := app.New(ctx, app.Config{
 		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
-		SecureCookies: *secure, Logger: log,
+		SecureCookies: *secure, Logger: log, MaxDBConns: *maxConns,
 		Settings: fulfillment.Settings{AddressKey: []byte(*addressKey)},
 	})
 	if err != nil {
@@ -129,6 +133,13 @@ func serveProfiles(ctx context.Context, addr string, log *slog.Logger) (string, 
 
 func env(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
 		return v
 	}
 	return def

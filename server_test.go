@@ -104,6 +104,7 @@ func TestRunRefusesBadSettings(t *testing.T) {
 	for _, args := range [][]string{
 		{"-seed", "maybe"},
 		{"-log-level", "loud"},
+		{"-db-max-conns", "-1"},
 		{"-db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"},
 	} {
 		var out, logs lockedBuffer

@@ -41,6 +41,9 @@ type Config struct {
 	Settings fulfillment.Settings
 	// Limits bound the cost of GraphQL requests; zero values take defaults.
 	Limits graph.Limits
+	// MaxDBConns caps the PostgreSQL connections of this instance; zero
+	// takes database.Options' default.
+	MaxDBConns int
 }
 
 // App is a ready server: migrated database, service and handler.
@@ -59,7 +62,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{Logger: cfg.Logger})
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{Logger: cfg.Logger, MaxOpenConns: cfg.MaxDBConns})
 	if err != nil {
 		return nil, err
 	}

@@ -198,21 +198,24 @@ func TestAnalyzeGivesSQLiteStatistics(t *testing.T) {
 
 // Connections to PostgreSQL carry the settings Fahuo relies on unless the
 // URL names its own: a statement timeout, UTC, and a planner that prices
-// index lookups for data in memory or on SSD.
+// index lookups for data in memory or on SSD; the pool is as large as asked.
 func TestPostgresConnectionSettings(t *testing.T) {
 	dbtest.EachEmpty(t, func(t *testing.T, url string) {
 		if !strings.HasPrefix(url, "postgres") {
 			return
 		}
-		db, err := database.Open(context.Background(), url, database.Options{StatementTimeout: 7 * time.Second})
+		db, err := database.Open(context.Background(), url, database.Options{StatementTimeout: 7 * time.Second, MaxOpenConns: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			if sqlDB, err := db.DB(); err == nil {
-				sqlDB.Close()
-			}
-		})
+		sqlDB, err := db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sqlDB.Close() })
+		if n := sqlDB.Stats().MaxOpenConnections; n != 3 {
+			t.Errorf("pool of %d connections, want 3", n)
+		}
 		for name, want := range map[string]string{"statement_timeout": "7s", "TimeZone": "UTC", "random_page_cost": "1.1"} {
 			var got string
 			db.Raw("SELECT current_setting(?)", name).Scan(&got)
