@@ -367,6 +367,15 @@ func loadDataSet(ctx context.Context, a *app.App, n int, out io.Writer) (loadSta
 		}
 		if i%(max(n/10, 1)) == 0 {
 			fmt.Fprintf(out, "loader: %d/%d orders (%s)\n", i, n, time.Since(start).Round(time.Second))
+			// Fresh planner statistics as the tables grow, as autovacuum
+			// would keep them (it may be off on a benchmark cluster):
+			// planned as empty, the tables were scanned, and every
+			// thousand orders took longer to place than the last.
+			if database.DialectOf(a.DB) == database.Postgres {
+				if err := a.DB.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
+					return st, fmt.Errorf("analyze: %w", err)
+				}
+			}
 		}
 	}
 	return st, nil
