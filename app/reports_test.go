@@ -88,20 +88,27 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 		a := apptest.New(t, url)
 		owner := a.Login(t, ownerA)
 		pending := pendingOrders(t, a, db, 3)
-		var shipped, shopB string
+		var shipped, partly, closed, shopB string
 		db.Raw("SELECT number FROM orders WHERE status = 'SHIPPED' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&shipped)
+		db.Raw("SELECT number FROM orders WHERE status = 'PARTIALLY_SHIPPED' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&partly)
+		db.Raw("SELECT number FROM orders WHERE status = 'CLOSED' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&closed)
+		if partly == "" || closed == "" {
+			t.Fatalf("the demo shop has no partly shipped (%q) or closed (%q) order", partly, closed)
+		}
 		db.Raw("SELECT number FROM orders WHERE shop_id = (SELECT id FROM shops WHERE name = '山野茶舍') LIMIT 1").Scan(&shopB)
 		newShipBy := a.Clock.Now().Add(10 * 24 * time.Hour)
 		in := func(numbers ...string) map[string]any {
 			return map[string]any{"type": "MERCHANT_FACTOR", "reason": "价格设置错误，订单激增", "remark": "已联系买家",
 				"newShipBy": newShipBy, "orderNumbers": numbers}
 		}
-		p := fileReport(t, a, owner, in(pending[0], pending[1], shipped, shopB), pngBytes)
+		p := fileReport(t, a, owner, in(pending[0], pending[1], shipped, partly, closed, shopB), pngBytes)
 		if p.DelayReport == nil || p.DelayReport.Status != "PENDING_REVIEW" || p.DelayReport.OrderCount != 2 ||
 			len(p.DelayReport.Evidence) != 1 || p.DelayReport.Evidence[0].ContentType != "image/png" {
 			t.Fatalf("report: %+v", p)
 		}
-		want := map[string]string{pending[0]: "OK", pending[1]: "OK", shipped: "ORDER_NOT_REPORTABLE", shopB: "NOT_FOUND"}
+		// D2: only orders with nothing shipped; a first shipment decides timeliness.
+		want := map[string]string{pending[0]: "OK", pending[1]: "OK", shipped: "ORDER_NOT_REPORTABLE",
+			partly: "ORDER_NOT_REPORTABLE", closed: "ORDER_NOT_REPORTABLE", shopB: "NOT_FOUND"}
 		if got := orderCodes(p); !mapsEqual(got, want) {
 			t.Errorf("orders %v, want %v", got, want)
 		}
@@ -171,8 +178,6 @@ func TestEpidemicReportsAndAnnouncements(t *testing.T) {
 		a := apptest.New(t, url)
 		owner := a.Login(t, ownerA)
 		inShenzhen := pendingOrders(t, a, db, 2) // received in 440305
-		var beijing string
-		db.Raw("SELECT number FROM orders WHERE region_code = '110105' AND status = 'PARTIALLY_SHIPPED' LIMIT 1").Scan(&beijing)
 		var pendingOutside string
 		db.Raw("SELECT number FROM orders WHERE region_code = '310104' AND status = 'PENDING_SHIPMENT' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&pendingOutside)
 		newShipBy := a.Clock.Now().Add(10 * 24 * time.Hour)
@@ -182,7 +187,6 @@ func TestEpidemicReportsAndAnnouncements(t *testing.T) {
 		if p.DelayReport == nil || got[inShenzhen[0]] != "OK" || got[inShenzhen[1]] != "OK" || got[pendingOutside] != "ORDER_OUTSIDE_REPORT_REGIONS" {
 			t.Fatalf("epidemic report: %v %+v", got, p.UserErrors)
 		}
-		_ = beijing
 
 		// An announcement covering Shanghai: its orders need no report.
 		platform := a.Login(t, platfm)
