@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -337,6 +338,43 @@ func TestTemplateEditorAndProducts(t *testing.T) {
 		bad := url.Values{"name": {"坏模板"}, "shipFrom": {"999999"}, "pricing": {"BY_PIECE"}, "firstUnits": {"1"}, "firstFee": {"1"}, "extraUnits": {"1"}, "extraFee": {"1"}}
 		if w := postForm(a, "/templates/new", bad, owner); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `data-testid="template-error"`) {
 			t.Errorf("bad template: %d", w.Code)
+		}
+		// An unknown region is refused (T1), not dropped.
+		unknown := url.Values{"name": {"未知地区"}, "shipFrom": {"440305"}, "pricing": {"BY_PIECE"}, "firstUnits": {"1"}, "firstFee": {"1"},
+			"extraUnits": {"1"}, "extraFee": {"1"}, "nd": {"999999"}}
+		if w := postForm(a, "/templates/new", unknown, owner); w.Code != http.StatusUnprocessableEntity || countRows(t, db, "shipping_templates WHERE name = '未知地区'") != 0 {
+			t.Errorf("unknown non-delivery region: %d", w.Code)
+		}
+		// Saving a template from the editor changes what the editor shows
+		// and keeps its region rules and other free-shipping rules.
+		var rich models.ShippingTemplate
+		var all []models.ShippingTemplate
+		db.Where("shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店')").Find(&all)
+		for _, c := range all {
+			if len(c.RegionRules) > 0 {
+				rich = c
+				break
+			}
+		}
+		if rich.ID == 0 {
+			t.Fatal("the demo shop has no template with region rules")
+		}
+		edit := url.Values{"name": {rich.Name}, "shipFrom": {rich.ShipFromRegion}, "pricing": {string(rich.Pricing)},
+			"firstUnits": {"1"}, "firstFee": {"12"}, "extraUnits": {"1"}, "extraFee": {"4"}}
+		if w := postForm(a, "/templates/"+strconv.FormatInt(rich.ID, 10), edit, owner); w.Code != http.StatusSeeOther {
+			t.Fatalf("edit: %d %s", w.Code, w.Body.String())
+		}
+		var after models.ShippingTemplate
+		db.Take(&after, rich.ID)
+		var keptFree []models.FreeShippingRule
+		for _, fr := range rich.FreeRules {
+			if fr.Kind != models.FreeByAmount || len(fr.Regions) > 0 {
+				keptFree = append(keptFree, fr)
+			}
+		}
+		if after.Default.FirstFeeCents != 1200 || !reflect.DeepEqual(after.RegionRules, rich.RegionRules) ||
+			!slices.Equal(after.FreeExcludedRegions, slices.Sorted(slices.Values(rich.FreeExcludedRegions))) || len(after.FreeRules) != len(keptFree) {
+			t.Errorf("edited template %+v, was %+v", after, rich)
 		}
 		// A product on it.
 		pf := url.Values{"title": {"页面商品"}, "sku": {"WEB-1"}, "price": {"19.90"}, "weight": {"500"}, "stock": {"10"},

@@ -189,7 +189,7 @@ func (p *pages) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		Pricing: models.PricingMode(r.PostFormValue("pricing")),
 		Default: models.FeeRule{FirstUnits: units("firstUnits"), FirstFeeCents: cents(r.PostFormValue("firstFee")),
 			ExtraUnits: units("extraUnits"), ExtraFeeCents: cents(r.PostFormValue("extraFee"))},
-		NonDeliveryRegions: fulfillment.CollapseRegions(r.PostForm["nd"])}
+		NonDeliveryRegions: r.PostForm["nd"]}
 	if v := strings.TrimSpace(r.PostFormValue("freeAmount")); v != "" {
 		in.FreeRules = []models.FreeShippingRule{{Kind: models.FreeByAmount, Threshold: cents(v)}}
 	}
@@ -198,7 +198,19 @@ func (p *pages) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		_, err = p.svc.CreateShippingTemplate(ctx, a, in)
 	} else {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		_, err = p.svc.UpdateShippingTemplate(ctx, a, n, in)
+		// The editor shows the default rule, the nationwide free-by-amount
+		// rule and the non-delivery regions; an update keeps the rest of
+		// the template as it is.
+		var old models.ShippingTemplate
+		if old, err = p.svc.ShippingTemplate(ctx, a, n); err == nil {
+			in.RegionRules, in.FreeExcludedRegions = old.RegionRules, old.FreeExcludedRegions
+			for _, fr := range old.FreeRules {
+				if fr.Kind != models.FreeByAmount || len(fr.Regions) > 0 {
+					in.FreeRules = append(in.FreeRules, fr)
+				}
+			}
+			_, err = p.svc.UpdateShippingTemplate(ctx, a, n, in)
+		}
 	}
 	if err != nil {
 		lang := langOf(w, r)

@@ -49,6 +49,17 @@ func (in *TemplateInput) validate() error {
 	if err := validateFee(in.Default, "defaultRule"); err != nil {
 		return err
 	}
+	// Region lists are kept as the smallest list covering the same places
+	// (T6), whichever way they were entered: a picker's every district of a
+	// city is that city.
+	if err := validRegions(in.FreeExcludedRegions, "freeShippingExcludedRegions"); err != nil {
+		return err
+	}
+	if err := validRegions(in.NonDeliveryRegions, "nonDeliveryRegions"); err != nil {
+		return err
+	}
+	in.FreeExcludedRegions = CollapseRegions(in.FreeExcludedRegions)
+	in.NonDeliveryRegions = CollapseRegions(in.NonDeliveryRegions)
 	if len(in.RegionRules)+len(in.FreeRules) > maxTemplateRules {
 		return models.Errorf(models.CodeInvalidArgument, "a template has at most %d rules", maxTemplateRules)
 	}
@@ -90,12 +101,6 @@ func (in *TemplateInput) validate() error {
 	if total > maxTemplateRegions {
 		return models.Errorf(models.CodeInvalidArgument, "a template names at most %d regions", maxTemplateRegions)
 	}
-	if err := validRegions(in.FreeExcludedRegions, "freeShippingExcludedRegions"); err != nil {
-		return err
-	}
-	if err := validRegions(in.NonDeliveryRegions, "nonDeliveryRegions"); err != nil {
-		return err
-	}
 	// T3: a region priced by a fee rule cannot also be non-delivery.
 	for _, nd := range in.NonDeliveryRegions {
 		for code, i := range feeRegions {
@@ -105,8 +110,6 @@ func (in *TemplateInput) validate() error {
 			}
 		}
 	}
-	in.FreeExcludedRegions = dedupe(in.FreeExcludedRegions)
-	in.NonDeliveryRegions = dedupe(in.NonDeliveryRegions)
 	return nil
 }
 
