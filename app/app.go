@@ -93,9 +93,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // Close releases the database.
 func (a *App) Close() error { return database.Close(a.DB) }
 
-// Serve listens on the configured address until ctx ends, then stops
-// accepting connections and waits up to 30 s for requests in flight.
-// ready, when not nil, is called with the address once the listener is up.
 // analyzeEvery refreshes the planner's statistics as the data grows.
 func (a *App) analyzeEvery(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
@@ -112,6 +109,9 @@ func (a *App) analyzeEvery(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Serve listens on the configured address until ctx ends, then stops
+// accepting connections and waits up to 30 s for requests in flight.
+// ready, when not nil, is called with the address once the listener is up.
 func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	srv := &http.Server{
 		Addr:              a.cfg.Addr,
