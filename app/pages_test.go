@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
@@ -226,6 +227,16 @@ func TestOrderPageMasksTheRecipientUntilRevealed(t *testing.T) {
 		w = get(a, page, loginCookie(t, a, buyerEmail))
 		if !strings.Contains(w.Body.String(), o.RecipientPhone) || strings.Contains(w.Body.String(), `data-testid="reveal"`) {
 			t.Errorf("the buyer's view: %d", w.Code)
+		}
+		// Delivered 14 days ago: the window has closed, and the page offers
+		// no reveal that would be refused.
+		delivered := a.Clock.Now().Add(-fulfillment.RevealWindow)
+		db.Exec("UPDATE orders SET status = 'DELIVERED', delivered_at = ? WHERE id = ?", delivered, o.ID)
+		if w := get(a, page, owner); strings.Contains(w.Body.String(), `data-testid="reveal"`) {
+			t.Error("the reveal button is offered after the reveal window")
+		}
+		if w := postForm(a, page+"/reveal", url.Values{"field": {"PHONE"}}, owner); w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("a reveal after the window: %d", w.Code)
 		}
 	})
 }

@@ -179,10 +179,8 @@ func (s *Service) RevealRecipient(ctx context.Context, a Actor, orderID int64, f
 			return err
 		}
 		now := s.clock.Now()
-		for _, ended := range []*time.Time{o.DeliveredAt, o.ClosedAt} {
-			if ended != nil && !now.Before(ended.Add(RevealWindow)) {
-				return models.Errorf(models.CodeForbidden, "the order ended more than 14 days ago; its recipient can no longer be revealed")
-			}
+		if err := revealable(o, now); err != nil {
+			return err
 		}
 		if err := s.countReveals(tx, a.ShopID, now, int64(len(want))); err != nil {
 			return err
@@ -198,6 +196,17 @@ func (s *Service) RevealRecipient(ctx context.Context, a Actor, orderID int64, f
 		return nil
 	})
 	return r, err
+}
+
+// revealable checks that an order's recipient may still be revealed: not
+// 14 days or more after the order was delivered or closed.
+func revealable(o models.Order, now time.Time) *models.Error {
+	for _, ended := range []*time.Time{o.DeliveredAt, o.ClosedAt} {
+		if ended != nil && !now.Before(ended.Add(RevealWindow)) {
+			return models.Errorf(models.CodeForbidden, "the order ended more than 14 days ago; its recipient can no longer be revealed")
+		}
+	}
+	return nil
 }
 
 func revealFields(fields []RecipientField) ([]RecipientField, error) {

@@ -216,7 +216,7 @@ func (s *Service) ActionsOn(a Actor, o models.Order) OrderActions {
 		WithdrawRefund: buyer && o.RefundStatus == models.RefundRequested,
 		ApproveRefund:  shop && Allowed(a, OpApproveRefund) && o.RefundStatus == models.RefundRequested,
 		Intercept:      shop && Allowed(a, OpMarkIntercepted),
-		Reveal:         shop && Allowed(a, OpRevealRecipient),
+		Reveal:         shop && Allowed(a, OpRevealRecipient) && revealable(o, s.clock.Now()) == nil,
 	}
 }
 
