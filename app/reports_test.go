@@ -239,6 +239,17 @@ func TestDelayReportFromFile(t *testing.T) {
 		if p.DelayReport != nil || codeOf(p.UserErrors) != "INVALID_FILE" {
 			t.Errorf("a second column: %+v", p)
 		}
+		// A row that cannot be used refuses the report (D1), row by row in
+		// the answer, and the refusal is in the audit log like any other.
+		reports := countRows(t, db, "delay_reports")
+		refusals := countRows(t, db, "audit_log WHERE action = 'createDelayReport' AND outcome = 'INVALID_FILE'")
+		p = upload("订单号\n" + pending[0] + "\n" + pending[1] + ",多余\n")
+		if p.DelayReport != nil || codeOf(p.UserErrors) != "INVALID_FILE" || countRows(t, db, "delay_reports") != reports {
+			t.Errorf("a bad row: %+v", p)
+		}
+		if n := countRows(t, db, "audit_log WHERE action = 'createDelayReport' AND outcome = 'INVALID_FILE'"); n != refusals+1 {
+			t.Errorf("%d audit entries of refused files, want %d", n, refusals+1)
+		}
 	})
 }
 

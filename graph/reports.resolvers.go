@@ -88,16 +88,17 @@ func (r *evidenceResolver) ID(ctx context.Context, obj *models.Evidence) (string
 
 // CreateDelayReport is the resolver for the createDelayReport field.
 func (r *mutationResolver) CreateDelayReport(ctx context.Context, input model.CreateDelayReportInput) (*model.CreateDelayReportPayload, error) {
-	in, errs, err := delayReportInput(input)
-	if err == nil && len(errs) > 0 {
-		return &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}, UserErrors: withPrefix(errs, "input")}, nil
-	}
+	in, rowErrs, err := delayReportInput(input)
 	var (
 		report  models.DelayReport
 		results []fulfillment.ReportOrderResult
 	)
 	if err == nil {
 		report, results, err = r.Service.CreateDelayReport(ctx, fulfillment.ActorFrom(ctx), in)
+	}
+	// The domain refused the file for its unusable rows; name every row.
+	if models.ErrorCodeOf(err) == models.CodeInvalidFile && len(rowErrs) > 0 {
+		return &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}, UserErrors: withPrefix(rowErrs, "input")}, nil
 	}
 	out := &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}}
 	for _, res := range results {

@@ -14,7 +14,8 @@ import (
 // delayReportInput decodes a report: the typed and uploaded order numbers,
 // and the evidence files (read up to just past the 5 MB cap, so that an
 // oversized file is told apart without reading it whole). File rows that
-// cannot be used come back as user errors, one per row (D1).
+// cannot be used go to the domain, which refuses the report (D1), and come
+// back too, one user error per row, for the answer.
 func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportInput, []*models.Error, error) {
 	out := fulfillment.DelayReportInput{Type: in.Type, Reason: in.Reason, Remark: deref(in.Remark), NewShipBy: in.NewShipBy,
 		Regions: in.RegionCodes, PromisedFrom: in.PromisedFrom, PromisedTo: in.PromisedTo, OrderNumbers: in.OrderNumbers}
@@ -53,6 +54,7 @@ func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportI
 		}
 		out.Evidence = append(out.Evidence, fulfillment.EvidenceFile{Filename: up.Filename, Data: data})
 	}
+	out.FileErrors = rowErrs
 	return out, rowErrs, nil
 }
 
