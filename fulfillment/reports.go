@@ -288,7 +288,8 @@ func (s *Service) reportOrders(tx *gorm.DB, shopID int64, in DelayReportInput) (
 		return nil, models.Errorf(models.CodeBatchTooLarge, "the selection holds more than %d orders; narrow it", models.MaxReportOrders)
 	}
 	// Lock the orders in id order, so that two reports never deadlock and
-	// never both take an order.
+	// never both take an order, and judge them as they are once locked: an
+	// order shipped since the first read is not reportable any more.
 	var ids []int64
 	for _, o := range out {
 		if o.order.ID != 0 {
@@ -296,10 +297,19 @@ func (s *Service) reportOrders(tx *gorm.DB, shopID int64, in DelayReportInput) (
 		}
 	}
 	slices.Sort(ids)
+	locked := make(map[int64]models.Order, len(ids))
 	for _, chunk := range chunks(ids, 1000) {
-		var locked []int64
-		if err := tx.Model(&models.Order{}).Clauses(lockForUpdate).Where("shop_id = ? AND id IN ?", shopID, chunk).Order("id").Pluck("id", &locked).Error; err != nil {
+		var os []models.Order
+		if err := tx.Clauses(lockForUpdate).Where("shop_id = ? AND id IN ?", shopID, chunk).Order("id").Find(&os).Error; err != nil {
 			return nil, err
+		}
+		for _, o := range os {
+			locked[o.ID] = o
+		}
+	}
+	for i := range out {
+		if o, ok := locked[out[i].order.ID]; ok {
+			out[i].order = o
 		}
 	}
 	return out, nil
