@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -112,6 +113,48 @@ func TestShippingAPendingOrderCostsAFixedNumberOfStatements(t *testing.T) {
 		db.Raw("SELECT count(*) FROM packages").Scan(&after)
 		if after != before {
 			t.Errorf("packages %d → %d after a refused shipment", before, after)
+		}
+	})
+}
+
+// The catalog's lists cost a fixed number of statements: a product's
+// template and a template's product count come through dataloaders.
+func TestCatalogListsCostAFixedNumberOfStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		q := `{ products { id shippingTemplate { id name } } shippingTemplates { id productCount } }`
+		count := func() int64 { return a.CountStatements(t, func() { a.MustDo(t, owner, q, nil, nil) }) }
+		before := count()
+		for i := range 3 {
+			tmpl := mustTemplate(t, a, owner, templateIn(fmt.Sprintf("模板 %d", i), nil))
+			mustProduct(t, a, owner, productIn(fmt.Sprintf("商品 %d", i), 1000, 10, tmpl, map[string]any{"mode": "SPOT"}))
+		}
+		var r struct {
+			Products []struct {
+				ID               string
+				ShippingTemplate *struct{ ID, Name string }
+			}
+			ShippingTemplates []struct {
+				ID           string
+				ProductCount int
+			}
+		}
+		a.MustDo(t, owner, q, &r, nil)
+		for _, p := range r.Products {
+			if p.ShippingTemplate == nil || p.ShippingTemplate.Name == "" {
+				t.Errorf("product %s without its template", p.ID)
+			}
+		}
+		used := 0
+		for _, tm := range r.ShippingTemplates {
+			used += tm.ProductCount
+		}
+		if used != len(r.Products) {
+			t.Errorf("templates count %d products, the shop lists %d", used, len(r.Products))
+		}
+		if after := count(); after != before {
+			t.Errorf("%d statements before three more templates and products, %d after", before, after)
 		}
 	})
 }

@@ -270,6 +270,23 @@ func (s *Service) ShippingTemplates(ctx context.Context, a Actor) ([]models.Ship
 	return ts, err
 }
 
+// ShippingTemplatesByID returns the actor's shop's templates among ids,
+// keyed by id: one statement for a whole list of products.
+func (s *Service) ShippingTemplatesByID(ctx context.Context, a Actor, ids []int64) (map[int64]models.ShippingTemplate, error) {
+	if err := authorize(a, OpReadShopSetup); err != nil {
+		return nil, err
+	}
+	var ts []models.ShippingTemplate
+	if err := s.db.WithContext(ctx).Where("shop_id = ? AND id IN ?", a.ShopID, ids).Find(&ts).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]models.ShippingTemplate, len(ts))
+	for _, t := range ts {
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
 // TemplateUsage counts the products that use each of the given templates.
 func (s *Service) TemplateUsage(ctx context.Context, a Actor, ids []int64) (map[int64]int64, error) {
 	if err := authorize(a, OpReadShopSetup); err != nil {

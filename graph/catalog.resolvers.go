@@ -160,8 +160,11 @@ func (r *productResolver) ShippingTemplate(ctx context.Context, obj *models.Prod
 	if obj.TemplateID == nil {
 		return nil, nil
 	}
-	t, err := r.Service.ShippingTemplate(ctx, fulfillment.ActorFrom(ctx), *obj.TemplateID)
-	return &t, err
+	t, err := loadersFrom(ctx).Templates.Load(ctx, *obj.TemplateID)()
+	if err != nil || t.ID == 0 {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // Promise is the resolver for the promise field.
@@ -265,8 +268,7 @@ func (r *shippingTemplateResolver) NonDeliveryRegions(ctx context.Context, obj *
 
 // ProductCount is the resolver for the productCount field.
 func (r *shippingTemplateResolver) ProductCount(ctx context.Context, obj *models.ShippingTemplate) (int64, error) {
-	n, err := r.Service.TemplateUsage(ctx, fulfillment.ActorFrom(ctx), []int64{obj.ID})
-	return n[obj.ID], err
+	return loadersFrom(ctx).Usage.Load(ctx, obj.ID)()
 }
 
 // FeeRule returns FeeRuleResolver implementation.

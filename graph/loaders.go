@@ -31,6 +31,8 @@ type Loaders struct {
 	ReportSizes  *dataloader.Loader[fulfillment.Key, int64]
 	ReportOrders *dataloader.Loader[fulfillment.Key, []models.Order]
 	Evidence     *dataloader.Loader[fulfillment.Key, []models.Evidence]
+	Templates    *dataloader.Loader[int64, models.ShippingTemplate]
+	Usage        *dataloader.Loader[int64, int64]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
 }
@@ -69,6 +71,12 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 		}),
 		Evidence: newLoader(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Evidence, error) {
 			return svc.EvidenceOfReports(ctx, a, k)
+		}),
+		Templates: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.ShippingTemplate, error) {
+			return svc.ShippingTemplatesByID(ctx, a, ids)
+		}),
+		Usage: newLoader(func(ctx context.Context, ids []int64) (map[int64]int64, error) {
+			return svc.TemplateUsage(ctx, a, ids)
 		}),
 		Shops: newLoader(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)
