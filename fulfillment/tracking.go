@@ -1,8 +1,11 @@
 package fulfillment
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,12 +77,7 @@ func (s *Service) RecordTrackingEvents(ctx context.Context, a Actor, scans []Sca
 			results[i].Recorded = res.RowsAffected == 1
 			touched[waybillKey{ev.CarrierCode, ev.TrackingNumber}] = shop
 		}
-		for k, shop := range touched {
-			if err := s.applyScans(tx, a, shop, k, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.applyScans(tx, a, touched, now)
 	})
 	return results, err
 }
@@ -89,7 +87,7 @@ func (s *Service) resolveScan(tx *gorm.DB, sc ScanInput, now time.Time) (models.
 	if err != nil && err.Code == models.CodeUnknownCarrier {
 		return models.TrackingEvent{}, 0, err
 	}
-	if !contains(scanStatuses, sc.Status) {
+	if !slices.Contains(scanStatuses, sc.Status) {
 		return models.TrackingEvent{}, 0, models.FieldError(models.CodeInvalidArgument, []string{"status"}, "%q is not a scan status", sc.Status)
 	}
 	if sc.At.IsZero() || sc.At.After(now.Add(time.Hour)) {
@@ -108,9 +106,51 @@ func (s *Service) resolveScan(tx *gorm.DB, sc ScanInput, now time.Time) (models.
 	}, w.ShopID, nil
 }
 
-// applyScans brings the packages with one number, and their orders, up to
-// the scans known.
-func (s *Service) applyScans(tx *gorm.DB, a Actor, shopID int64, k waybillKey, now time.Time) error {
+// applyScans brings the packages with the touched numbers, and their
+// orders, up to the scans known. It locks the orders first, in id order,
+// and only then changes their packages: the one lock order of the domain
+// (order, then its packages), so that it never deadlocks with a shipment,
+// a refund or another batch of scans.
+func (s *Service) applyScans(tx *gorm.DB, a Actor, touched map[waybillKey]int64, now time.Time) error {
+	keys := slices.SortedFunc(maps.Keys(touched), func(x, y waybillKey) int {
+		return cmp.Or(cmp.Compare(x.carrier, y.carrier), cmp.Compare(x.number, y.number))
+	})
+	var orders []Key
+	for _, k := range keys {
+		var ids []int64
+		if err := tx.Model(&models.Package{}).Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", touched[k], k.carrier, k.number).
+			Pluck("order_id", &ids).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if o := (Key{ShopID: touched[k], ID: id}); !slices.Contains(orders, o) {
+				orders = append(orders, o)
+			}
+		}
+	}
+	slices.SortFunc(orders, func(x, y Key) int { return cmp.Compare(x.ID, y.ID) })
+	for _, o := range orders {
+		if err := tx.Model(&models.Order{}).Clauses(lockForUpdate).Where("shop_id = ? AND id = ?", o.ShopID, o.ID).Pluck("id", new([]int64)).Error; err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		if err := updatePackagesFromScans(tx, touched[k], k); err != nil {
+			return err
+		}
+	}
+	for _, o := range orders {
+		if err := s.maybeDelivered(tx, a, o.ShopID, o.ID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updatePackagesFromScans sets the packages with one number to what their
+// scans say: the latest status, picked up at the first scan, delivered at a
+// delivery scan.
+func updatePackagesFromScans(tx *gorm.DB, shopID int64, k waybillKey) error {
 	var evs []models.TrackingEvent
 	if err := tx.Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).
 		Order("occurred_at, id").Find(&evs).Error; err != nil {
@@ -126,20 +166,8 @@ func (s *Service) applyScans(tx *gorm.DB, a Actor, shopID int64, k waybillKey, n
 	} else {
 		updates["delivered_at"] = nil
 	}
-	var pkgs []models.Package
-	if err := tx.Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).Find(&pkgs).Error; err != nil {
-		return err
-	}
-	if err := tx.Model(&models.Package{}).Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).
-		Updates(updates).Error; err != nil {
-		return err
-	}
-	for _, p := range pkgs {
-		if err := s.maybeDelivered(tx, a, shopID, p.OrderID, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.Model(&models.Package{}).Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).
+		Updates(updates).Error
 }
 
 // maybeDelivered moves a fully shipped order to DELIVERED once every
@@ -253,15 +281,6 @@ func (s *Service) PackageByID(ctx context.Context, a Actor, id int64) (models.Pa
 		return p, models.Errorf(models.CodeNotFound, "no such package")
 	}
 	return p, err
-}
-
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func clip(s string, n int) string {
