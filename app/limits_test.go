@@ -38,6 +38,7 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"wrong type", `{ orders(first: "ten") { totalCount } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"nested 50 deep", deep, "QUERY_TOO_COMPLEX"},
 		{"too costly", wide, "QUERY_TOO_COMPLEX"},
+		{"every order of 100 reports", `{ delayReports(first: 100) { nodes { orders { number lines { sku } } } } }`, "QUERY_TOO_COMPLEX"},
 		{"too many tokens", manyTokens, "GRAPHQL_PARSE_FAILED"},
 	}
 	for _, c := range cases {

@@ -39,6 +39,7 @@ func DefaultLimits() Limits {
 // Estimated list lengths for lists that take no page size.
 const (
 	linesPerOrder     = 5
+	ordersPerReport   = 200
 	packagesPerOrder  = 5
 	regionsPerParent  = 40
 	defaultOrdersPage = 20
@@ -62,19 +63,16 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 	}
 	cfg := Config{Resolvers: &Resolver{Service: svc}}
 	cfg.Complexity.Query.Orders = func(child int, first *int64, _ *string, _ *model.OrderFilter) int {
-		n := int64(defaultOrdersPage)
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return int(n) * child
+		return page(first) * child
 	}
 	cfg.Complexity.Query.AuditLog = func(child int, _ *model.AuditLogFilter, first *int64, _ *string) int {
-		n := int64(defaultOrdersPage)
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return int(n) * child
+		return page(first) * child
 	}
+	cfg.Complexity.Query.DelayReports = func(child int, _ *model.DelayReportFilter, first *int64, _ *string) int {
+		return page(first) * child
+	}
+	// A report covers up to 5,000 orders and lists them all.
+	cfg.Complexity.DelayReport.Orders = func(child int) int { return ordersPerReport * child }
 	cfg.Complexity.Order.Lines = func(child int) int { return linesPerOrder * child }
 	cfg.Complexity.Order.Packages = func(child int) int { return packagesPerOrder * child }
 	cfg.Complexity.Package.Lines = func(child int) int { return linesPerOrder * child }
@@ -92,6 +90,14 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.Use(&limitsExtension{depth: lim.Depth, complexity: lim.Complexity})
 	return srv
+}
+
+// page is the size of a page a list is asked for: first, or the default.
+func page(first *int64) int {
+	if first != nil && *first > 0 {
+		return int(*first)
+	}
+	return defaultOrdersPage
 }
 
 // CodeTooComplex is the top-level error code of an operation over a limit.
