@@ -74,7 +74,7 @@ func (p *pages) showCatalog(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		prs = append(prs, row)
 	}
-	p.render(w, r, status, catalogPage(pg, trs, prs, fulfillment.Allowed(a, fulfillment.OpCreateShippingTemplate), notice))
+	p.render(w, r, status, catalogPage(pg, trs, prs, fulfillment.Allowed(a, fulfillment.OpCreateShippingTemplate), fulfillment.Allowed(a, fulfillment.OpCreateProduct), notice))
 }
 
 // createProduct adds a product from the catalog page's form.

@@ -24,7 +24,7 @@ type ProductRow struct {
 	Stock                                int64
 }
 
-func catalogPage(p Page, templates []TemplateRow, products []ProductRow, canEdit bool, notice string) templ.Component {
+func catalogPage(p Page, templates []TemplateRow, products []ProductRow, canEdit, canAddProducts bool, notice string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -484,7 +484,7 @@ func catalogPage(p Page, templates []TemplateRow, products []ProductRow, canEdit
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if canEdit && len(templates) > 0 {
+			if canAddProducts && len(templates) > 0 {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<h2>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -320,7 +320,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 	for _, l := range lines[key[0]] {
 		titles[l.ID] = l.Title
 		view.Lines = append(view.Lines, LineView{ID: l.ID, SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, Remaining: l.Quantity - shipped[l.ID],
-			Price: yuan(l.UnitPriceCents), Total: yuan(l.UnitPriceCents * l.Quantity)})
+			Price: yuan(l.UnitPriceCents), Total: yuan(l.LineTotalMoney().Cents)})
 	}
 	for _, pk := range pkgs[key[0]] {
 		c, _ := carriers.Lookup(pk.CarrierCode)
