@@ -27,7 +27,7 @@ type sqlBase struct {
 	db      *sql.DB
 	closeFn func() error
 
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
 }
 
@@ -78,7 +78,15 @@ func (b *sqlBase) close() {
 var dollarParam = regexp.MustCompile(`\$(\d+)`)
 
 // stmt prepares q once (PostgreSQL's $n become SQLite's ?n).
+// Lookups share a read lock, so that the statements of concurrent clients
+// never queue on each other and slow the baseline down.
 func (b *sqlBase) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	b.mu.RLock()
+	s, ok := b.stmts[q]
+	b.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if s, ok := b.stmts[q]; ok {
