@@ -278,7 +278,7 @@ func (p *pages) showReport(w http.ResponseWriter, r *http.Request, status int, f
 	v := ReportView{ID: rep.ID, Shop: shops[rep.ShopID].Name, Type: T(lang, "reportType."+string(rep.Type)),
 		Status: T(lang, "reportStatus."+string(rep.Status)), Reason: rep.Reason, Remark: rep.Remark, NewShipBy: chinaTime(rep.NewShipBy),
 		Submitted: chinaTime(rep.SubmittedAt) + " · " + rep.SubmittedBy, Due: chinaTime(rep.DueAt), Overdue: p.svc.Overdue(rep),
-		CanReview: fulfillment.Allowed(a, fulfillment.OpReviewDelayReport) && rep.Status == models.ReportPending, Error: failure}
+		CanReview: fulfillment.CanReview(a, rep), Error: failure}
 	pg.Title = v.Type
 	if rep.ReviewedAt != nil {
 		v.Reviewed = chinaTime(*rep.ReviewedAt)

@@ -401,8 +401,8 @@ func (s *Service) ReviewDelayReport(ctx context.Context, a Actor, id int64, appr
 			return err
 		}
 		e.shopID = r.ShopID
-		if r.Status != models.ReportPending {
-			return models.Errorf(models.CodeInvalidState, "the report is %s already", r.Status)
+		if err := reviewable(r); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		updates := map[string]any{"reviewed_at": now, "reviewed_by": a.Name}
@@ -526,6 +526,20 @@ func (s *Service) DelayReport(ctx context.Context, a Actor, id int64) (models.De
 		return r, err
 	}
 	return r, nil
+}
+
+// reviewable checks D7: only a report awaiting review can be decided.
+func reviewable(r models.DelayReport) *models.Error {
+	if r.Status != models.ReportPending {
+		return models.Errorf(models.CodeInvalidState, "the report is %s already", r.Status)
+	}
+	return nil
+}
+
+// CanReview tells whether the actor may decide the report now: the same
+// checks ReviewDelayReport runs, for pages that offer the decision.
+func CanReview(a Actor, r models.DelayReport) bool {
+	return Allowed(a, OpReviewDelayReport) && reviewable(r) == nil
 }
 
 // reportInScope checks, without a query, that the actor may see a report
