@@ -113,6 +113,29 @@ func TestAppendingPackages(t *testing.T) {
 		if r := appendOne(t, a, shipper, other, ytoNumber(101)); r.code() != "TRACKING_NUMBER_IN_USE" {
 			t.Errorf("twice on one order: %+v", r.AppendPackages.UserErrors)
 		}
+		// A6: S2 and S4 hold for appended packages too, and a refusal
+		// writes nothing.
+		theirs, _ := newOrder(t, a, db, buyer2)
+		if r := ship(t, a, shipper, map[string]any{"orderId": theirs, "packages": []any{pkg("SF", sfNumber(9100))}}); r.code() != "OK" {
+			t.Fatalf("ship another buyer's order: %+v", r.ShipOrder.UserErrors)
+		}
+		packages, claims = countRows(t, db, "packages"), countRows(t, db, "waybills")
+		for _, c := range []struct {
+			name, carrier, number, code string
+		}{
+			{"another buyer's number", "YTO", ytoNumber(101), "TRACKING_NUMBER_IN_USE"},
+			{"an unknown carrier", "飞鸽", ytoNumber(300), "UNKNOWN_CARRIER"},
+			{"a number YTO does not issue", "YTO", "YT1", "INVALID_TRACKING_NUMBER"},
+		} {
+			var r appendResp
+			a.MustDo(t, shipper, appendPackages, &r, map[string]any{"in": map[string]any{"orderId": theirs, "packages": []any{pkg(c.carrier, c.number)}}})
+			if r.code() != c.code {
+				t.Errorf("%s: %+v, want %s", c.name, r.AppendPackages.UserErrors, c.code)
+			}
+		}
+		if countRows(t, db, "packages") != packages || countRows(t, db, "waybills") != claims {
+			t.Error("a refused append changed packages or claims")
+		}
 	})
 }
 
@@ -128,8 +151,12 @@ func TestAppendWindow(t *testing.T) {
 		}
 		a.Clock.Set(shippedAt.Add(30*24*time.Hour + time.Second))
 		shipper = a.Login(t, shipA)
+		packages := countRows(t, db, "packages")
 		if r := appendOne(t, a, shipper, id, ytoNumber(2)); r.code() != "APPEND_WINDOW_EXPIRED" {
 			t.Errorf("30 days and a second: %+v", r.AppendPackages.UserErrors)
+		}
+		if countRows(t, db, "packages") != packages {
+			t.Error("an append after the window wrote a package")
 		}
 	})
 }
