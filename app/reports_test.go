@@ -153,6 +153,15 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 		if countRows(t, db, "delay_reports") != reports {
 			t.Error("refused reports were filed")
 		}
+		// D4: evidence of exactly 5 MB passes, a byte more does not.
+		fresh := pendingOrders(t, a, db, 2)
+		atCap := append(append([]byte{}, pngBytes...), bytes.Repeat([]byte{0}, models.MaxEvidenceBytes-len(pngBytes))...)
+		if p := fileReport(t, a, owner, in(fresh[0]), atCap); p.DelayReport == nil {
+			t.Errorf("5 MB of evidence: %+v", p.UserErrors)
+		}
+		if p := fileReport(t, a, owner, in(fresh[1]), append(atCap, 0)); p.DelayReport != nil || codeOf(p.UserErrors) != "INVALID_ARGUMENT" {
+			t.Errorf("5 MB and a byte of evidence: %+v", p)
+		}
 		// A viewer may not file one.
 		if res := a.Do(t, a.Login(t, viewerA), createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x",
 			"newShipBy": newShipBy, "orderNumbers": []string{pending[2]}, "evidence": []any{}}}); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
@@ -338,6 +347,12 @@ func TestReviewAndOverdue(t *testing.T) {
 		a.MustDo(t, owner, `query($n: String) { order(number: $n) { delayReport { status } } }`, &o, map[string]any{"n": pending[0]})
 		if o.Order.DelayReport == nil || o.Order.DelayReport.Status != "APPROVED" {
 			t.Errorf("order's report: %+v", o.Order.DelayReport)
+		}
+		// D6: an approved report holds its order as a pending one does.
+		again := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "再次报备", "newShipBy": a.Clock.Now().Add(10 * 24 * time.Hour),
+			"orderNumbers": []string{pending[0]}}, pngBytes)
+		if got := orderCodes(again); got[pending[0]] != "DUPLICATE_REPORT" {
+			t.Errorf("an order of an approved report, reported again: %v", got)
 		}
 	})
 }
