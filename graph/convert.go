@@ -146,10 +146,12 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func orderRef(id, number *string) (fulfillment.OrderRef, error) {
+// orderRef is the order an id or a number names; field names the id's
+// argument in errors.
+func orderRef(id, number *string, field string) (fulfillment.OrderRef, error) {
 	var ref fulfillment.OrderRef
 	if id != nil {
-		n, err := parseID("Order", *id, "orderId")
+		n, err := parseID("Order", *id, field)
 		if err != nil {
 			return ref, err
 		}

@@ -64,23 +64,15 @@ func (r *packageLineResolver) OrderLine(ctx context.Context, obj *models.Package
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (*models.Order, error) {
-	var ref fulfillment.OrderRef
-	if id != nil {
-		n, err := parseID("Order", *id, "id")
-		if err != nil {
-			return nil, err
-		}
-		ref.ID = n
-	}
-	if number != nil {
-		ref.Number = *number
+	ref, err := orderRef(id, number, "id")
+	if err != nil {
+		return nil, err
 	}
 	sel := graphql.GetFieldContext(ctx).Field.Selections
 	a := fulfillment.ActorFrom(ctx)
 	var (
 		o     models.Order
 		lines map[fulfillment.Key][]models.OrderLine
-		err   error
 	)
 	if _, ok := fieldsOf(graphql.GetOperationContext(ctx), sel)["lines"]; ok {
 		// The order and its lines in one statement.

@@ -15,7 +15,7 @@ import (
 
 // ShipOrder is the resolver for the shipOrder field.
 func (r *mutationResolver) ShipOrder(ctx context.Context, input model.ShipOrderInput) (*model.ShipOrderPayload, error) {
-	ref, err := orderRef(input.OrderID, input.OrderNumber)
+	ref, err := orderRef(input.OrderID, input.OrderNumber, "orderId")
 	if err == nil {
 		var pkgs []fulfillment.PackageInput
 		if pkgs, err = packageInputs(input.Packages); err == nil {
@@ -36,7 +36,7 @@ func (r *mutationResolver) ShipOrder(ctx context.Context, input model.ShipOrderI
 
 // AppendPackages is the resolver for the appendPackages field.
 func (r *mutationResolver) AppendPackages(ctx context.Context, input model.AppendPackagesInput) (*model.AppendPackagesPayload, error) {
-	ref, err := orderRef(input.OrderID, input.OrderNumber)
+	ref, err := orderRef(input.OrderID, input.OrderNumber, "orderId")
 	if err == nil {
 		pkgs := make([]fulfillment.PackageInput, len(input.Packages))
 		for i, p := range input.Packages {

@@ -74,12 +74,7 @@ func (r *mutationResolver) UpdateStaffMember(ctx context.Context, id string, inp
 		}
 	}
 	ue, err := userErrors(err)
-	for _, e := range ue {
-		if len(e.Field) > 0 && e.Field[0] != "id" {
-			e.Field = append([]string{"input"}, e.Field...)
-		}
-	}
-	return &model.StaffMemberPayload{UserErrors: ue}, err
+	return &model.StaffMemberPayload{UserErrors: withPrefixExcept(ue, "input", "id")}, err
 }
 
 // RevealRecipient is the resolver for the revealRecipient field.
