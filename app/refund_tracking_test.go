@@ -52,9 +52,13 @@ func TestRefundBeforeShippingClosesTheOrder(t *testing.T) {
 		if codeOf(r.RequestRefund.UserErrors) != "OK" || r.RequestRefund.Order.RefundStatus != "REQUESTED" {
 			t.Fatalf("request: %+v", r.RequestRefund)
 		}
-		// S6: no shipping while the request is open.
+		// S6: no shipping while the request is open, and nothing written.
+		packages, claims := countRows(t, db, "packages"), countRows(t, db, "waybills")
 		if s := ship(t, a, a.Login(t, shipA), map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(1))}}); s.code() != "AFTER_SALE_IN_PROGRESS" {
 			t.Errorf("shipping during a refund: %+v", s.ShipOrder.UserErrors)
+		}
+		if countRows(t, db, "packages") != packages || countRows(t, db, "waybills") != claims {
+			t.Error("a shipment refused during a refund wrote packages or claims")
 		}
 		// A second request, another buyer's request: refused.
 		a.MustDo(t, a.Login(t, buyer), requestRefund, &r, map[string]any{"id": id, "r": "again"})
