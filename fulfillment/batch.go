@@ -237,13 +237,21 @@ func (s *Service) appendBatch(tx *gorm.DB, a Actor, rows []*packageRow, _ []Batc
 // remains of its order in one package.
 func (s *Service) shipBatch(tx *gorm.DB, a Actor, rows []*packageRow, results []BatchRowResult) error {
 	now := s.clock.Now()
-	var ids []int64
+	// ids are the batch's orders; shippedBefore, those of them ever shipped
+	// (S5: a first shipment is never undone), the only ones that can hold a
+	// shipment already.
+	var ids, shippedBefore []int64
+	wasShipped := map[int64]bool{}
 	seen := map[int64]bool{}
 	for _, r := range rows {
 		r.kind = models.PackageShipment
 		if r.order != nil && !seen[r.order.ID] {
 			seen[r.order.ID] = true
 			ids = append(ids, r.order.ID)
+			if r.order.FirstShippedAt != nil {
+				shippedBefore = append(shippedBefore, r.order.ID)
+				wasShipped[r.order.ID] = true
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -251,7 +259,7 @@ func (s *Service) shipBatch(tx *gorm.DB, a Actor, rows []*packageRow, results []
 	}
 	// Repeats of shipments already on an order answer with that package.
 	existing := map[waybillKey]models.Package{}
-	for _, chunk := range chunks(ids, 1000) {
+	for _, chunk := range chunks(shippedBefore, 1000) {
 		var pkgs []models.Package
 		if err := tx.Where("shop_id = ? AND order_id IN ? AND kind = ?", a.ShopID, chunk, models.PackageShipment).Find(&pkgs).Error; err != nil {
 			return err
@@ -263,7 +271,8 @@ func (s *Service) shipBatch(tx *gorm.DB, a Actor, rows []*packageRow, results []
 	lines := map[int64][]models.OrderLine{}
 	remaining := map[int64]int64{}
 	for _, chunk := range chunks(ids, 1000) {
-		l, rem, err := remainingUnits(tx, a.ShopID, chunk, nil, true)
+		everShipped := slices.ContainsFunc(chunk, func(id int64) bool { return wasShipped[id] })
+		l, rem, err := remainingUnits(tx, a.ShopID, chunk, nil, everShipped)
 		if err != nil {
 			return err
 		}
