@@ -40,10 +40,7 @@ func (p *pages) batch(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, lang, err)
 			return
 		}
-		view.Error = errorText(lang, code)
-		if e, ok := models.AsError(err); ok && e.Message != "" {
-			view.Error += "（" + e.Message + "）"
-		}
+		view.Error = ruleText(lang, err)
 		p.render(w, r, http.StatusUnprocessableEntity, batchPage(pg, view))
 	}
 	file, header, err := r.FormFile("file")

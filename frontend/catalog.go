@@ -101,10 +101,7 @@ func (p *pages) createProduct(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, lang, err)
 			return
 		}
-		msg := errorText(lang, models.ErrorCodeOf(err))
-		if e, ok := models.AsError(err); ok {
-			msg += "（" + e.Message + "）"
-		}
+		msg := ruleText(lang, err)
 		p.showCatalog(w, r, http.StatusUnprocessableEntity, msg)
 		return
 	}
@@ -222,10 +219,7 @@ func (p *pages) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		pg := p.page(w, r, T(lang, "template.edit"))
 		f := TemplateForm{Name: in.Name, ShipFrom: in.ShipFromRegion, Pricing: string(in.Pricing), FirstUnits: r.PostFormValue("firstUnits"),
 			FirstFee: r.PostFormValue("firstFee"), ExtraUnits: r.PostFormValue("extraUnits"), ExtraFee: r.PostFormValue("extraFee"),
-			FreeAmount: r.PostFormValue("freeAmount"), Provinces: picker(r.PostForm["nd"]), Error: errorText(lang, code)}
-		if e, ok := models.AsError(err); ok {
-			f.Error += "（" + e.Message + "）"
-		}
+			FreeAmount: r.PostFormValue("freeAmount"), Provinces: picker(r.PostForm["nd"]), Error: ruleText(lang, err)}
 		p.render(w, r, http.StatusUnprocessableEntity, templateFormPage(pg, f))
 		return
 	}

@@ -290,6 +290,16 @@ func T(lang Lang, key string) string {
 }
 
 // errorText is the message a person reads for a refused rule.
+// ruleText is a refusal as a form shows it: the code's text, then the
+// domain's own message in brackets.
+func ruleText(lang Lang, err error) string {
+	msg := errorText(lang, models.ErrorCodeOf(err))
+	if e, ok := models.AsError(err); ok && e.Message != "" {
+		msg += "（" + e.Message + "）"
+	}
+	return msg
+}
+
 func errorText(lang Lang, code models.ErrorCode) string {
 	if _, ok := messages["error."+string(code)]; ok {
 		return T(lang, "error."+string(code))

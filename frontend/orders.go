@@ -202,10 +202,7 @@ func (p *pages) act(w http.ResponseWriter, r *http.Request, fn func(a fulfillmen
 			p.fail(w, r, langOf(w, r), err)
 			return
 		}
-		msg := errorText(langOf(w, r), code)
-		if e, ok := models.AsError(err); ok && e.Message != "" {
-			msg += "（" + e.Message + "）"
-		}
+		msg := ruleText(langOf(w, r), err)
 		p.showOrder(w, r, http.StatusUnprocessableEntity, nil, "", msg)
 		return
 	}

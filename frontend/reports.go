@@ -226,10 +226,7 @@ func (p *pages) createReport(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, lang, err)
 			return
 		}
-		msg := errorText(lang, code)
-		if e, ok := models.AsError(err); ok && e.Message != "" {
-			msg += "（" + e.Message + "）"
-		}
+		msg := ruleText(lang, err)
 		form.Errors = append(form.Errors, msg)
 		p.render(w, r, http.StatusUnprocessableEntity, reportFormPage(pg, form))
 		return
