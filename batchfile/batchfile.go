@@ -16,6 +16,7 @@ package batchfile
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -86,10 +87,28 @@ var (
 	oleMagic      = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 )
 
+// MaxFileBytes is the largest upload ReadFrom reads.
+const MaxFileBytes = 10 << 20
+
+// ReadFrom reads an upload of at most MaxFileBytes and then the file as
+// Read does. A larger upload is refused whole (INVALID_FILE), never cut
+// short: a file cut in the middle of a row could end in a shortened but
+// valid-looking order number.
+func ReadFrom(name string, r io.Reader, spec Spec) (*File, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, models.Errorf(models.CodeInvalidFile, "the file could not be read")
+	}
+	if len(data) > MaxFileBytes {
+		return nil, models.Errorf(models.CodeInvalidFile, "the file is larger than %d MB", MaxFileBytes>>20)
+	}
+	return Read(name, data, spec)
+}
+
 // Read reads a whole upload. name is the uploaded file name, used only as a
 // hint in messages: the content decides the format, because merchants
 // rename files and other systems export text under an .xls name. data is
-// the upload; callers cap its size (e.g. 10 MB) before calling.
+// the upload; callers cap its size before calling (ReadFrom does).
 //
 // A whole-file refusal is a *models.Error with code INVALID_FILE (not a
 // CSV or XLSX, damaged, empty, no data rows, a header lacking a column) or

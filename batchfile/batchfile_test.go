@@ -770,3 +770,16 @@ func BenchmarkReadCSV5000(b *testing.B) {
 		}
 	}
 }
+
+// ReadFrom refuses an upload over the cap whole, and never reads a file cut
+// short at the cap: its last row could be a shortened order number.
+func TestReadFromRefusesOversizedUploads(t *testing.T) {
+	f, err := batchfile.ReadFrom("orders.csv", strings.NewReader("订单号\n123456\n"), delay())
+	if err != nil || len(f.Rows) != 1 || f.Rows[0].Values[batchfile.KeyOrderNumber] != "123456" {
+		t.Fatalf("a small file: %+v, %v", f, err)
+	}
+	big := io.MultiReader(strings.NewReader("订单号\n"), strings.NewReader(strings.Repeat("123456\n", batchfile.MaxFileBytes/7+1)))
+	if _, err := batchfile.ReadFrom("orders.csv", big, delay()); models.ErrorCodeOf(err) != models.CodeInvalidFile {
+		t.Errorf("a file over %d bytes: %v", batchfile.MaxFileBytes, err)
+	}
+}

@@ -3,7 +3,6 @@ package frontend
 import (
 	"bytes"
 	"encoding/csv"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -13,7 +12,6 @@ import (
 )
 
 // maxBatchFile caps a batch file from the pages, as the API does.
-const maxBatchFile = 10 << 20
 
 func (p *pages) batchForm(w http.ResponseWriter, r *http.Request) {
 	if !loggedIn(w, r) {
@@ -49,12 +47,7 @@ func (p *pages) batch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, maxBatchFile+1))
-	if err != nil || len(data) > maxBatchFile {
-		fail(models.Errorf(models.CodeInvalidFile, "the file is larger than 10 MB"))
-		return
-	}
-	f, err := batchfile.Read(header.Filename, data, batchfile.ShipmentSpec())
+	f, err := batchfile.ReadFrom(header.Filename, file, batchfile.ShipmentSpec())
 	if err != nil {
 		fail(err)
 		return

@@ -186,9 +186,8 @@ func (p *pages) createReport(w http.ResponseWriter, r *http.Request) {
 		in.Regions = append(in.Regions, c)
 	}
 	if fh, hdr, err := r.FormFile("orderFile"); err == nil {
-		data, _ := io.ReadAll(io.LimitReader(fh, maxBatchFile+1))
+		f, err := batchfile.ReadFrom(hdr.Filename, fh, batchfile.DelayReportSpec())
 		fh.Close()
-		f, err := batchfile.Read(hdr.Filename, data, batchfile.DelayReportSpec())
 		if err != nil {
 			form.Errors = append(form.Errors, errorText(lang, models.ErrorCodeOf(err))+"（"+err.Error()+"）")
 			p.render(w, r, http.StatusUnprocessableEntity, reportFormPage(pg, form))

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/fahuo/fahuo/batchfile"
@@ -14,7 +13,6 @@ import (
 
 // maxBatchFile caps an uploaded batch file: 5000 rows of three short
 // columns fit in well under a megabyte, even as XLSX.
-const maxBatchFile = 10 << 20
 
 type batchRunner func(ctx context.Context, a fulfillment.Actor, rows []fulfillment.BatchRow, key string) (fulfillment.BatchResult, error)
 
@@ -68,17 +66,10 @@ func batchRows(input model.BatchInput) ([]fulfillment.BatchRow, error) {
 // be read is INVALID_FILE (or BATCH_TOO_LARGE) as a whole; a cell that
 // cannot be read refuses its row only.
 func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
-	if up.Size > maxBatchFile {
-		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", maxBatchFile>>20)
+	if up.Size > batchfile.MaxFileBytes {
+		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", batchfile.MaxFileBytes>>20)
 	}
-	data, err := io.ReadAll(io.LimitReader(up.File, maxBatchFile+1))
-	if err != nil {
-		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file could not be read")
-	}
-	if len(data) > maxBatchFile {
-		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", maxBatchFile>>20)
-	}
-	f, err := batchfile.Read(up.Filename, data, batchfile.ShipmentSpec())
+	f, err := batchfile.ReadFrom(up.Filename, up.File, batchfile.ShipmentSpec())
 	if err != nil {
 		if e, ok := models.AsError(err); ok {
 			return nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"file"}}

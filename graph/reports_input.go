@@ -28,11 +28,7 @@ func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportI
 	}
 	var rowErrs []*models.Error
 	if in.OrderFile != nil {
-		data, err := readUpload(*in.OrderFile, maxBatchFile)
-		if err != nil {
-			return out, nil, err
-		}
-		f, err := batchfile.Read(in.OrderFile.Filename, data, batchfile.DelayReportSpec())
+		f, err := batchfile.ReadFrom(in.OrderFile.Filename, in.OrderFile.File, batchfile.DelayReportSpec())
 		if err != nil {
 			if e, ok := models.AsError(err); ok {
 				return out, nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"orderFile"}}
