@@ -102,16 +102,13 @@ func TestShippingAPendingOrderCostsAFixedNumberOfStatements(t *testing.T) {
 		}
 		// A number held already is read back and judged: on another
 		// buyer's order it is refused, and nothing is written.
-		var before int64
-		db.Raw("SELECT count(*) FROM packages").Scan(&before)
+		before := countRows(t, db, "packages")
 		res = a.Do(t, shipper, w3, map[string]any{"in": map[string]any{"orderNumber": theirs,
 			"packages": []any{map[string]any{"carrier": "SF", "trackingNumber": sfNumber(31)}}}})
 		if !strings.Contains(string(res.Data), "TRACKING_NUMBER_IN_USE") {
 			t.Errorf("a number of another order: %s", res.Data)
 		}
-		var after int64
-		db.Raw("SELECT count(*) FROM packages").Scan(&after)
-		if after != before {
+		if after := countRows(t, db, "packages"); after != before {
 			t.Errorf("packages %d → %d after a refused shipment", before, after)
 		}
 	})
