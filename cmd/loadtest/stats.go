@@ -29,12 +29,13 @@ type Summary struct {
 	Max      time.Duration
 }
 
-// RPS is the rate of finished requests over the measured window.
+// RPS is the rate of successful requests over the measured window: a
+// failed answer, however fast, is no work done.
 func (s Summary) RPS() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.Requests) / s.Elapsed.Seconds()
+	return float64(max(s.Requests-s.Errors, 0)) / s.Elapsed.Seconds()
 }
 
 // Summarize computes the distribution of the given latencies. It sorts
