@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/carriers"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
 )
@@ -26,8 +27,11 @@ type packageRow struct {
 	kind    models.PackageKind
 	lines   []models.PackageLine
 	seq     int64
-	pkg     models.Package
-	err     *models.Error
+	// id is the package's id when it was drawn ahead of the insert (see
+	// claimWaybills); 0 when the insert is to number it.
+	id  int64
+	pkg models.Package
+	err *models.Error
 }
 
 // waybillKey is a carrier + tracking number.
@@ -115,6 +119,12 @@ func byCarrier(pairs [][]any, fn func(carrier string, numbers []string) error) e
 // before this request, or in a concurrent transaction that committed first —
 // are read back with the orders of the shop that carry them. Shipping with a
 // fresh number, the common case, reads nothing.
+//
+// On PostgreSQL the first claim statement also draws an id for each row's
+// package from the packages' sequence, so that insertPackages can queue the
+// packages with the writes that end the change instead of inserting them in
+// a round trip of their own. Ids of rows refused later are left unused, as
+// a rolled-back insert would leave them.
 func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) error {
 	var good []*packageRow
 	for _, r := range rows {
@@ -137,11 +147,22 @@ func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) 
 		}
 	}
 	mine := map[waybillKey]bool{}
+	draw := 0
+	if database.DialectOf(tx) == database.Postgres {
+		draw = len(good)
+	}
 	for _, chunk := range chunks(claims, 1000) {
-		inserted, err := insertWaybills(tx, chunk)
+		inserted, ids, err := insertWaybills(tx, chunk, draw)
 		if err != nil {
 			return err
 		}
+		if len(ids) != draw {
+			return fmt.Errorf("drew %d package ids for %d rows", len(ids), draw)
+		}
+		for i, id := range ids {
+			good[i].id = id
+		}
+		draw = 0
 		for _, w := range inserted {
 			mine[waybillKey{w.CarrierCode, w.TrackingNumber}] = true
 		}
@@ -197,11 +218,15 @@ func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) 
 }
 
 // insertWaybills inserts the claims that no one holds yet, in one
-// statement, and returns the ones it inserted.
-func insertWaybills(tx *gorm.DB, ws []models.Waybill) ([]models.Waybill, error) {
+// statement, and returns the ones it inserted; with draw > 0 (PostgreSQL
+// only) the same statement draws that many package ids.
+func insertWaybills(tx *gorm.DB, ws []models.Waybill, draw int) ([]models.Waybill, []int64, error) {
 	var sql strings.Builder
+	if draw > 0 {
+		sql.WriteString("WITH claimed AS (")
+	}
 	sql.WriteString("INSERT INTO waybills (carrier_code, tracking_number, shop_id, order_id, buyer_id, address_key, created_at) VALUES ")
-	args := make([]any, 0, len(ws)*7)
+	args := make([]any, 0, len(ws)*7+1)
 	for i, w := range ws {
 		if i > 0 {
 			sql.WriteString(", ")
@@ -210,9 +235,32 @@ func insertWaybills(tx *gorm.DB, ws []models.Waybill) ([]models.Waybill, error) 
 		args = append(args, w.CarrierCode, w.TrackingNumber, w.ShopID, w.OrderID, w.BuyerID, w.AddressKey, w.CreatedAt)
 	}
 	sql.WriteString(" ON CONFLICT (carrier_code, tracking_number) DO NOTHING RETURNING carrier_code, tracking_number")
+	if draw == 0 {
+		var inserted []models.Waybill
+		err := tx.Raw(sql.String(), args...).Scan(&inserted).Error
+		return inserted, nil, err
+	}
+	sql.WriteString(") SELECT carrier_code, tracking_number, NULL::bigint AS package_id FROM claimed" +
+		" UNION ALL SELECT NULL, NULL, nextval(pg_get_serial_sequence('packages', 'id')) FROM generate_series(1, ?)")
+	args = append(args, draw)
+	var got []struct {
+		CarrierCode    *string
+		TrackingNumber *string
+		PackageID      *int64
+	}
+	if err := tx.Raw(sql.String(), args...).Scan(&got).Error; err != nil {
+		return nil, nil, err
+	}
 	var inserted []models.Waybill
-	err := tx.Raw(sql.String(), args...).Scan(&inserted).Error
-	return inserted, err
+	var ids []int64
+	for _, g := range got {
+		if g.PackageID != nil {
+			ids = append(ids, *g.PackageID)
+		} else if g.CarrierCode != nil && g.TrackingNumber != nil {
+			inserted = append(inserted, models.Waybill{CarrierCode: *g.CarrierCode, TrackingNumber: *g.TrackingNumber})
+		}
+	}
+	return inserted, ids, nil
 }
 
 func inUse(r *packageRow) *models.Error {
@@ -226,8 +274,11 @@ func (s *Service) mayShare(w models.Waybill, o *models.Order) bool {
 	return w.ShopID == o.ShopID && w.BuyerID == o.BuyerID && w.AddressKey == s.addressKey(*o) && w.OrderID != o.ID
 }
 
-// insertPackages writes the good rows' packages, one statement per
-// thousand, and queues their lines and a history line per package on w.
+// insertPackages writes the good rows' packages and queues their lines and a
+// history line per package on w. Packages whose ids were drawn already
+// (claimWaybills on PostgreSQL) are queued on w too, a statement per
+// thousand, so that they reach the database with their lines; otherwise
+// they are inserted here, one statement per thousand, to learn their ids.
 func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time, w *writes) error {
 	type key struct {
 		order int64
@@ -235,11 +286,12 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time,
 	}
 	byKey := map[key]*packageRow{}
 	var values [][]any
+	drawn := true
 	for _, r := range rows {
 		if r.err != nil {
 			continue
 		}
-		r.pkg = models.Package{ShopID: r.order.ShopID, OrderID: r.order.ID, Kind: r.kind, CarrierCode: r.carrier.Code,
+		r.pkg = models.Package{ID: r.id, ShopID: r.order.ShopID, OrderID: r.order.ID, Kind: r.kind, CarrierCode: r.carrier.Code,
 			TrackingNumber: r.number, Status: models.PackageAwaitingPickup, ShippedAt: now,
 			InterceptStatus: models.InterceptNone, CreatedAt: now}
 		var seq any
@@ -248,28 +300,40 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time,
 			r.pkg.AppendSeq, seq = &s, s
 		}
 		byKey[key{r.order.ID, r.key()}] = r
+		drawn = drawn && r.id != 0
 		values = append(values, []any{r.pkg.ShopID, r.pkg.OrderID, string(r.pkg.Kind), seq, r.pkg.CarrierCode, r.pkg.TrackingNumber,
-			string(r.pkg.Status), now, string(r.pkg.InterceptStatus), now})
+			string(r.pkg.Status), now, string(r.pkg.InterceptStatus), now, r.id})
 	}
 	if len(values) == 0 {
 		return nil
 	}
-	for _, chunk := range chunks(values, 1000) {
-		var ids []struct {
-			ID             int64
-			OrderID        int64
-			CarrierCode    string
-			TrackingNumber string
+	cols := []string{"shop_id", "order_id", "kind", "append_seq", "carrier_code", "tracking_number",
+		"status", "shipped_at", "intercept_status", "created_at", "id"}
+	if drawn {
+		for _, chunk := range chunks(values, 1000) {
+			w.insertOr(translatePackageError, "packages", cols, chunk)
 		}
-		err := insertValues(tx, "packages", []string{"shop_id", "order_id", "kind", "append_seq", "carrier_code", "tracking_number",
-			"status", "shipped_at", "intercept_status", "created_at"}, chunk, "RETURNING id, order_id, carrier_code, tracking_number", &ids)
-		if err != nil {
-			return translatePackageError(err)
-		}
-		// Matched by key, never by position.
-		for _, id := range ids {
-			if r := byKey[key{id.OrderID, waybillKey{id.CarrierCode, id.TrackingNumber}}]; r != nil {
-				r.pkg.ID = id.ID
+	} else {
+		cols = cols[:len(cols)-1]
+		for _, chunk := range chunks(values, 1000) {
+			for i := range chunk {
+				chunk[i] = chunk[i][:len(cols)]
+			}
+			var ids []struct {
+				ID             int64
+				OrderID        int64
+				CarrierCode    string
+				TrackingNumber string
+			}
+			err := insertValues(tx, "packages", cols, chunk, "RETURNING id, order_id, carrier_code, tracking_number", &ids)
+			if err != nil {
+				return translatePackageError(err)
+			}
+			// Matched by key, never by position.
+			for _, id := range ids {
+				if r := byKey[key{id.OrderID, waybillKey{id.CarrierCode, id.TrackingNumber}}]; r != nil {
+					r.pkg.ID = id.ID
+				}
 			}
 		}
 	}

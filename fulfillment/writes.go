@@ -30,6 +30,10 @@ type write struct {
 	args []any
 	// check, when set, judges how many rows the statement changed.
 	check func(affected int64) error
+	// translate, when set, turns the error of a flush that holds this
+	// statement into the rule it stands for (a constraint that backs a
+	// rule checked before).
+	translate func(error) error
 }
 
 // maxFlushArgs keeps one flush statement far below PostgreSQL's limit of
@@ -43,11 +47,36 @@ func (w *writes) add(check func(affected int64) error, sql string, args ...any) 
 
 // insert queues a multi-row INSERT of rows into cols of table.
 func (w *writes) insert(table string, cols []string, rows [][]any) {
+	w.insertOr(nil, table, cols, rows)
+}
+
+// insertOr is insert with a translation of the errors of its flush.
+func (w *writes) insertOr(translate func(error) error, table string, cols []string, rows [][]any) {
 	if len(rows) == 0 {
 		return
 	}
 	sql, args := valuesSQL(table, cols, rows)
-	w.add(nil, sql, args...)
+	w.list = append(w.list, write{sql: sql, args: args, translate: translate})
+}
+
+// translated turns a driver's error into gorm's (gorm.ErrDuplicatedKey and
+// the like), as gorm does for its own statements but not for the rows of
+// Raw(…).Rows().
+func translated(tx *gorm.DB, err error) error {
+	if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && tx.Config.TranslateError {
+		return t.Translate(err)
+	}
+	return err
+}
+
+// failed is the error of a flush of list, translated by its statements.
+func failed(list []write, err error) error {
+	for _, s := range list {
+		if s.translate != nil {
+			err = s.translate(err)
+		}
+	}
+	return err
 }
 
 // flush sends the queued statements and empties the queue.
@@ -58,7 +87,7 @@ func (w *writes) flush(tx *gorm.DB) error {
 		for _, s := range list {
 			res := tx.Exec(s.sql, s.args...)
 			if res.Error != nil {
-				return res.Error
+				return failed([]write{s}, res.Error)
 			}
 			if s.check != nil {
 				if err := s.check(res.RowsAffected); err != nil {
@@ -75,7 +104,7 @@ func (w *writes) flush(tx *gorm.DB) error {
 			n++
 		}
 		if err := flushTogether(tx, list[:n]); err != nil {
-			return err
+			return failed(list[:n], translated(tx, err))
 		}
 		list = list[n:]
 	}

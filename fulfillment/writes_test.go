@@ -59,6 +59,23 @@ func TestWritesFlushTogether(t *testing.T) {
 			t.Error("a failed flush left its insert behind")
 		}
 
+		// A statement's translation turns the flush's error into the rule
+		// its constraint backs; nothing of the flush stays.
+		rule := errors.New("rule")
+		w.insert("audit_log", cols, [][]any{entry("f")})
+		w.insertOr(func(err error) error {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return rule
+			}
+			return err
+		}, "audit_log", append(cols, "id"), [][]any{append(entry("g"), 1_000_000), append(entry("g"), 1_000_000)})
+		if err := database.Transact(t.Context(), db, w.flush); !errors.Is(err, rule) {
+			t.Fatalf("flush breaking a unique key: %v", err)
+		}
+		if count("f") != 0 || count("g") != 0 {
+			t.Errorf("a failed flush left f %d, g %d", count("f"), count("g"))
+		}
+
 		// 3,000 rows of 12 values: more than one statement may carry.
 		var rows [][]any
 		for range 3000 {
