@@ -217,31 +217,22 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		return
 	}
 	ctx, a := r.Context(), fulfillment.ActorFrom(r.Context())
-	o, err := p.svc.Order(ctx, a, fulfillment.OrderRef{Number: r.PathValue("number")})
+	d, err := p.svc.OrderDetail(ctx, a, fulfillment.OrderRef{Number: r.PathValue("number")})
 	pg := p.page(w, r, r.PathValue("number"))
 	lang := pg.Lang
 	if err != nil {
 		p.fail(w, r, lang, err)
 		return
 	}
+	o, pkgs, pkgLines := d.Order, d.Packages, d.PackageLines
 	key := []fulfillment.Key{fulfillment.KeyOf(o)}
-	lines, err := p.svc.OrderLines(ctx, a, key)
-	if err != nil {
-		p.fail(w, r, lang, err)
-		return
-	}
-	pkgs, pkgLines, err := p.svc.PackagesWithLines(ctx, a, key)
-	if err != nil {
-		p.fail(w, r, lang, err)
-		return
-	}
 	shops, err := p.svc.ShopsByID(ctx, a, []int64{o.ShopID})
 	if err != nil {
 		p.fail(w, r, lang, err)
 		return
 	}
 	var scanKeys []fulfillment.TrackingKey
-	for _, pk := range pkgs[key[0]] {
+	for _, pk := range pkgs {
 		scanKeys = append(scanKeys, fulfillment.TrackingKey{ShopID: pk.ShopID, CarrierCode: pk.CarrierCode, TrackingNumber: pk.TrackingNumber})
 	}
 	scans, err := p.svc.TrackingEvents(ctx, a, scanKeys)
@@ -309,17 +300,17 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		AddressKey: rec.AddressKey(), Masked: len(rec.Masked) > 0}
 	shipped := map[int64]int64{}
 	titles := map[int64]string{}
-	for _, pk := range pkgs[key[0]] {
+	for _, pk := range pkgs {
 		for _, pl := range pkgLines[fulfillment.Key{ShopID: pk.ShopID, ID: pk.ID}] {
 			shipped[pl.OrderLineID] += pl.Quantity
 		}
 	}
-	for _, l := range lines[key[0]] {
+	for _, l := range d.Lines {
 		titles[l.ID] = l.Title
 		view.Lines = append(view.Lines, LineView{ID: l.ID, SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, Remaining: l.Quantity - shipped[l.ID],
 			Price: yuan(l.UnitPriceCents), Total: yuan(l.LineTotalMoney().Cents)})
 	}
-	for _, pk := range pkgs[key[0]] {
+	for _, pk := range pkgs {
 		c, _ := carriers.Lookup(pk.CarrierCode)
 		pv := PackageView{ID: pk.ID, Carrier: c.NameZh, Number: pk.TrackingNumber, URL: c.TrackingURL(pk.TrackingNumber),
 			Status: T(lang, "pkg."+string(pk.Status)), ShippedAt: chinaTime(pk.ShippedAt), Appended: pk.Kind == models.PackageAppended,

@@ -1,10 +1,12 @@
 package fulfillment
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,22 +86,89 @@ func (s *Service) Order(ctx context.Context, a Actor, ref OrderRef) (models.Orde
 	return o, nil
 }
 
-// OrderWithLines is Order with the order's lines, in line order, read in
-// the same statement (the order joined with its lines): for reads that show
-// both, such as a buyer following an order. Errors as for Order.
-func (s *Service) OrderWithLines(ctx context.Context, a Actor, ref OrderRef) (models.Order, []models.OrderLine, error) {
+// OrderDetail is one order with its lines, in line order, and its packages,
+// in the order they were made, with the lines of each shipment.
+type OrderDetail struct {
+	Order    models.Order
+	Lines    []models.OrderLine
+	Packages []models.Package
+	// PackageLines are keyed by package; every shipment has an entry,
+	// appended packages (which carry no lines) have none.
+	PackageLines map[Key][]models.PackageLine
+}
+
+// OrderDetail is Order with the order's lines and packages and the
+// packages' lines, read in one statement (the order joined with its lines,
+// followed by its packages joined with theirs): for reads that show them
+// all, such as a buyer following an order or a merchant's order page.
+// Errors as for Order.
+func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
 	q, err := s.orderQuery(ctx, a, ref)
 	if err != nil {
-		return models.Order{}, nil, err
+		return OrderDetail{}, err
 	}
-	o, lines, found, err := withLines(q)
+	lineCols, err := prefixedColumns(q, &models.OrderLine{}, "order_lines", "line_")
 	if err != nil {
-		return models.Order{}, nil, err
+		return OrderDetail{}, err
 	}
-	if !found {
-		return models.Order{}, nil, models.Errorf(models.CodeNotFound, "no such order")
+	pkgCols, err := prefixedColumns(q, &models.Package{}, "packages", "pkg_")
+	if err != nil {
+		return OrderDetail{}, err
 	}
-	return o, lines, nil
+	// Both halves select the same columns; each joins the other's tables
+	// on a condition that never holds, so that those columns are NULL but
+	// keep their types (SQLite types a UNION's columns by its first half).
+	cols := "SELECT o.*, " + lineCols + ", " + pkgCols +
+		", package_lines.id AS pline_id, package_lines.order_line_id AS pline_order_line_id, package_lines.quantity AS pline_quantity FROM o "
+	lines := "order_lines ON order_lines.shop_id = o.shop_id AND order_lines.order_id = o.id"
+	pkgs := "packages ON packages.shop_id = o.shop_id AND packages.order_id = o.id"
+	plines := "package_lines ON package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id"
+	sql := "WITH o AS (?) " +
+		cols + "LEFT JOIN " + lines + " LEFT JOIN " + pkgs + " AND 1 = 0 LEFT JOIN " + plines + " AND 1 = 0" +
+		" UNION ALL " +
+		cols + "JOIN " + pkgs + " LEFT JOIN " + plines + " LEFT JOIN " + lines + " AND 1 = 0"
+	var rows []struct {
+		models.Order
+		Line             models.OrderLine `gorm:"embedded;embeddedPrefix:line_"`
+		Pkg              models.Package   `gorm:"embedded;embeddedPrefix:pkg_"`
+		PlineID          *int64
+		PlineOrderLineID *int64
+		PlineQuantity    *int64
+	}
+	if err := s.db.WithContext(ctx).Raw(sql, q.Table("orders").Select("orders.*")).Scan(&rows).Error; err != nil {
+		return OrderDetail{}, fmt.Errorf("order with lines and packages: %w", err)
+	}
+	if len(rows) == 0 {
+		return OrderDetail{}, models.Errorf(models.CodeNotFound, "no such order")
+	}
+	d := OrderDetail{Order: rows[0].Order, PackageLines: map[Key][]models.PackageLine{}}
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		switch {
+		case r.Line.ID != 0:
+			d.Lines = append(d.Lines, r.Line)
+		case r.Pkg.ID != 0:
+			p := r.Pkg
+			k := Key{ShopID: p.ShopID, ID: p.ID}
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				d.Packages = append(d.Packages, p)
+				if p.Kind == models.PackageShipment {
+					d.PackageLines[k] = []models.PackageLine{}
+				}
+			}
+			if r.PlineID != nil {
+				d.PackageLines[k] = append(d.PackageLines[k], models.PackageLine{ID: *r.PlineID, ShopID: p.ShopID,
+					PackageID: p.ID, OrderLineID: *r.PlineOrderLineID, Quantity: *r.PlineQuantity})
+			}
+		}
+	}
+	slices.SortFunc(d.Lines, func(x, y models.OrderLine) int { return cmp.Compare(x.LineNo, y.LineNo) })
+	slices.SortFunc(d.Packages, func(x, y models.Package) int { return cmp.Compare(x.ID, y.ID) })
+	for _, ls := range d.PackageLines {
+		slices.SortFunc(ls, func(x, y models.PackageLine) int { return cmp.Compare(x.ID, y.ID) })
+	}
+	return d, nil
 }
 
 // withLines reads the one order q selects joined with its lines, in line

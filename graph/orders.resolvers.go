@@ -71,14 +71,21 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	sel := graphql.GetFieldContext(ctx).Field.Selections
 	a := fulfillment.ActorFrom(ctx)
 	var (
-		o     models.Order
-		lines map[fulfillment.Key][]models.OrderLine
+		o   models.Order
+		pre preread
 	)
-	if _, ok := fieldsOf(graphql.GetOperationContext(ctx), sel)["lines"]; ok {
-		// The order and its lines in one statement.
-		var ls []models.OrderLine
-		if o, ls, err = r.Service.OrderWithLines(ctx, a, ref); err == nil {
-			lines = map[fulfillment.Key][]models.OrderLine{fulfillment.KeyOf(o): ls}
+	fields := fieldsOf(graphql.GetOperationContext(ctx), sel)
+	_, lines := fields["lines"]
+	_, packages := fields["packages"]
+	if lines || packages {
+		// The order, its lines and its packages with theirs in one
+		// statement.
+		var d fulfillment.OrderDetail
+		if d, err = r.Service.OrderDetail(ctx, a, ref); err == nil {
+			o = d.Order
+			k := fulfillment.KeyOf(o)
+			pre = preread{lines: map[fulfillment.Key][]models.OrderLine{k: d.Lines},
+				packages: map[fulfillment.Key][]models.Package{k: d.Packages}, packageLines: d.PackageLines}
 		}
 	} else {
 		o, err = r.Service.Order(ctx, a, ref)
@@ -89,7 +96,7 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := primeOrders(ctx, r.Service, []models.Order{o}, sel, lines); err != nil {
+	if err := primeOrders(ctx, r.Service, []models.Order{o}, sel, pre); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -126,7 +133,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
-	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx), nil); err != nil {
+	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx), preread{}); err != nil {
 		return nil, err
 	}
 	if graphqlFieldRequested(ctx, "totalCount") {

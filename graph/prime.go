@@ -16,8 +16,8 @@ import (
 // The child resolvers then find them there. This makes the number of
 // statements a query costs fixed by its shape, never by the page size or by
 // how the child resolvers happen to be scheduled against the loaders' wait.
-// lines, when not nil, are the orders' lines read already with the orders.
-func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet, lines map[fulfillment.Key][]models.OrderLine) error {
+// pre holds what was read already with the orders.
+func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet, pre preread) error {
 	if len(orders) == 0 || len(sel) == 0 {
 		return nil
 	}
@@ -36,6 +36,7 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 			buyerIDs = append(buyerIDs, o.BuyerID)
 		}
 	}
+	lines := pre.lines
 	if _, ok := fields["lines"]; ok {
 		if lines == nil {
 			var err error
@@ -52,14 +53,13 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 	}
 	if f, ok := fields["packages"]; ok {
 		_, withLines := fieldsOf(opCtx, f.Selections)["lines"]
-		var (
-			pkgs   map[fulfillment.Key][]models.Package
-			plines map[fulfillment.Key][]models.PackageLine
-			err    error
-		)
-		if withLines {
+		pkgs, plines := pre.packages, pre.packageLines
+		var err error
+		switch {
+		case pkgs != nil && (plines != nil || !withLines):
+		case withLines:
 			pkgs, plines, err = svc.PackagesWithLines(ctx, a, keys)
-		} else {
+		default:
 			pkgs, err = svc.Packages(ctx, a, keys)
 		}
 		if err != nil {
@@ -112,6 +112,14 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 		}
 	}
 	return nil
+}
+
+// preread is what a resolver read together with its orders, keyed by order
+// (package lines by package); a nil map was not read.
+type preread struct {
+	lines        map[fulfillment.Key][]models.OrderLine
+	packages     map[fulfillment.Key][]models.Package
+	packageLines map[fulfillment.Key][]models.PackageLine
 }
 
 // fieldsOf collects the fields of a selection set by name, fragments
