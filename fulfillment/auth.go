@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -100,36 +101,34 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 	now := s.clock.Now()
 	switch {
 	case strings.HasPrefix(secret, sessionPrefix):
-		var row struct {
-			SessionID int64
-			models.User
-		}
-		err := s.db.WithContext(ctx).Table("sessions").
-			Select("sessions.id AS session_id, users.*").
-			Joins("JOIN users ON users.id = sessions.user_id").
-			Where("sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.disabled_at IS NULL", sum[:], now).
-			Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		// Every request starts here: one narrow row, scanned by hand.
+		var u models.User
+		var sessionID int64
+		err := s.db.WithContext(ctx).Raw(`SELECT sessions.id, users.id, users.name, users.role, users.shop_id
+			FROM sessions JOIN users ON users.id = sessions.user_id
+			WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.disabled_at IS NULL`,
+			sum[:], now).Row().Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauth
 		}
 		if err != nil {
 			return Actor{}, err
 		}
-		return userActor(row.User, row.SessionID), nil
+		return userActor(u, sessionID), nil
 	case strings.HasPrefix(secret, tokenPrefix):
-		var tok models.APIToken
-		err := s.db.WithContext(ctx).Table("api_tokens").
-			Select("api_tokens.*").
-			Joins("JOIN users ON users.id = api_tokens.created_by_id").
-			Where("api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?) AND users.disabled_at IS NULL", sum[:], now).
-			Take(&tok).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		var a Actor
+		err := s.db.WithContext(ctx).Raw(`SELECT api_tokens.id, api_tokens.shop_id, api_tokens.role, api_tokens.name
+			FROM api_tokens JOIN users ON users.id = api_tokens.created_by_id
+			WHERE api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?)
+			AND users.disabled_at IS NULL`, sum[:], now).Row().Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
+		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauth
 		}
 		if err != nil {
 			return Actor{}, err
 		}
-		return Actor{Kind: ActorToken, TokenID: tok.ID, ShopID: tok.ShopID, Role: tok.Role, Name: tok.Name}, nil
+		a.Kind = ActorToken
+		return a, nil
 	}
 	return Actor{}, unauth
 }
