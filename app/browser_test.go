@@ -198,6 +198,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="report-form"]`),
 		chromedp.SetValue(`select[name="type"]`, "MERCHANT_FACTOR"),
 		chromedp.SendKeys(`input[name="reason"]`, "价格设置错误导致订单激增"),
+		chromedp.SendKeys(`input[name="remark"]`, "已逐一联系买家"),
 		chromedp.SendKeys(`textarea[name="orderNumbers"]`, orders[2]),
 		chromedp.SetUploadFiles(`input[name="evidence"]`, []string{evidence}),
 		screenshot("report-form"),

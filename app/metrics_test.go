@@ -147,7 +147,7 @@ func TestExemptionStartsOnTheThirdWorkingDay(t *testing.T) {
 		id, _ := newOrder(t, a, db, buyer)
 		var number string
 		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
-		p := fileReport(t, a, a.Login(t, ownerA), map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单",
+		p := fileReport(t, a, a.Login(t, ownerA), map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通",
 			"newShipBy": placed.Add(20 * 24 * time.Hour), "orderNumbers": []string{number}}, pngBytes)
 		if p.DelayReport == nil {
 			t.Fatalf("report: %+v %+v", p.UserErrors, p.Orders)

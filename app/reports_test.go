@@ -123,6 +123,15 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 
 		// Whole-report refusals change nothing.
 		reports := countRows(t, db, "delay_reports")
+		withRemark := func(remark any) map[string]any {
+			m := in(pending[2])
+			if remark == nil {
+				delete(m, "remark")
+			} else {
+				m["remark"] = remark
+			}
+			return m
+		}
 		exe := append([]byte("MZ\x90\x00"), bytes.Repeat([]byte{0}, 200)...)
 		big := append(append([]byte{}, pngBytes...), bytes.Repeat([]byte{0}, 6<<20)...)
 		for _, c := range []struct {
@@ -132,18 +141,24 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 			code     string
 		}{
 			{"a renamed executable", in(pending[2]), exe, "INVALID_ARGUMENT"},
+			// D4: the remark is stated, 1 to 1000 characters.
+			{"no remark", withRemark(nil), pngBytes, "INVALID_ARGUMENT remark"},
+			{"a blank remark", withRemark("  \t "), pngBytes, "INVALID_ARGUMENT remark"},
+			{"a remark of 1001 characters", withRemark(strings.Repeat("备", 1001)), pngBytes, "INVALID_ARGUMENT remark"},
 			{"a 6 MB image", in(pending[2]), big, "INVALID_ARGUMENT"},
-			{"a new ship time in the past", map[string]any{"type": "SPECIAL_ORDER", "reason": "x", "newShipBy": a.Clock.Now().Add(-time.Hour), "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
+			{"a new ship time in the past", map[string]any{"type": "SPECIAL_ORDER", "reason": "x", "remark": "已与买家沟通", "newShipBy": a.Clock.Now().Add(-time.Hour), "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
 			{"no orders", in(), pngBytes, "INVALID_ARGUMENT"},
 			{"only unreportable orders", in(shipped), pngBytes, "INVALID_ARGUMENT"},
-			{"regions on a by-number type", map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "newShipBy": newShipBy, "regionCodes": []string{"440000"}, "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
+			{"regions on a by-number type", map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "remark": "已与买家沟通", "newShipBy": newShipBy, "regionCodes": []string{"440000"}, "orderNumbers": []string{pending[2]}}, pngBytes, "INVALID_ARGUMENT"},
 		} {
 			p := fileReport(t, a, owner, c.in, c.evidence)
-			if p.DelayReport != nil || codeOf(p.UserErrors) != c.code {
+			code, field, _ := strings.Cut(c.code, " ")
+			if p.DelayReport != nil || codeOf(p.UserErrors) != code ||
+				field != "" && !slices.Contains(p.UserErrors[0].Field, field) {
 				t.Errorf("%s: %+v, want %s", c.name, p.UserErrors, c.code)
 			}
 		}
-		res := a.Do(t, owner, createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "newShipBy": newShipBy,
+		res := a.Do(t, owner, createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "remark": "已与买家沟通", "newShipBy": newShipBy,
 			"orderNumbers": []string{pending[2]}, "evidence": []any{}}})
 		var m map[string]reportPayload
 		_ = json.Unmarshal(res.Data, &m)
@@ -152,6 +167,12 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 		}
 		if countRows(t, db, "delay_reports") != reports {
 			t.Error("refused reports were filed")
+		}
+		// D4: a remark of exactly 1000 characters passes.
+		long := in(pendingOrders(t, a, db, 1)[0])
+		long["remark"] = strings.Repeat("备", 1000)
+		if p := fileReport(t, a, owner, long, pngBytes); p.DelayReport == nil {
+			t.Errorf("a remark of 1000 characters: %+v", p.UserErrors)
 		}
 		// D4: evidence of exactly 5 MB passes, a byte more does not.
 		fresh := pendingOrders(t, a, db, 2)
@@ -163,7 +184,7 @@ func TestDelayReportByOrderNumbers(t *testing.T) {
 			t.Errorf("5 MB and a byte of evidence: %+v", p)
 		}
 		// A viewer may not file one.
-		if res := a.Do(t, a.Login(t, viewerA), createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x",
+		if res := a.Do(t, a.Login(t, viewerA), createReport, map[string]any{"in": map[string]any{"type": "MERCHANT_FACTOR", "reason": "x", "remark": "已与买家沟通",
 			"newShipBy": newShipBy, "orderNumbers": []string{pending[2]}, "evidence": []any{}}}); !slices.Equal(res.Codes(), []string{"FORBIDDEN"}) {
 			t.Errorf("viewer: %+v", res.Errors)
 		}
@@ -190,7 +211,7 @@ func TestEpidemicReportsAndAnnouncements(t *testing.T) {
 		var pendingOutside string
 		db.Raw("SELECT number FROM orders WHERE region_code = '310104' AND status = 'PENDING_SHIPMENT' AND shop_id = (SELECT id FROM shops WHERE name = '鲜果时光旗舰店') LIMIT 1").Scan(&pendingOutside)
 		newShipBy := a.Clock.Now().Add(10 * 24 * time.Hour)
-		p := fileReport(t, a, owner, map[string]any{"type": "EPIDEMIC", "reason": "深圳疫情，快递停收", "newShipBy": newShipBy,
+		p := fileReport(t, a, owner, map[string]any{"type": "EPIDEMIC", "reason": "深圳疫情，快递停收", "remark": "已与买家沟通", "newShipBy": newShipBy,
 			"regionCodes": []string{"440300"}, "orderNumbers": []string{pendingOutside}}, pngBytes)
 		got := orderCodes(p)
 		if p.DelayReport == nil || got[inShenzhen[0]] != "OK" || got[inShenzhen[1]] != "OK" || got[pendingOutside] != "ORDER_OUTSIDE_REPORT_REGIONS" {
@@ -211,7 +232,7 @@ func TestEpidemicReportsAndAnnouncements(t *testing.T) {
 		if ann.PublishAnnouncement.Announcement == nil {
 			t.Fatalf("publish: %+v", ann.PublishAnnouncement.UserErrors)
 		}
-		p = fileReport(t, a, owner, map[string]any{"type": "SPECIAL_ORDER", "reason": "与买家约定延后", "newShipBy": newShipBy,
+		p = fileReport(t, a, owner, map[string]any{"type": "SPECIAL_ORDER", "reason": "与买家约定延后", "remark": "已与买家沟通", "newShipBy": newShipBy,
 			"orderNumbers": []string{pendingOutside}}, pngBytes)
 		if got := orderCodes(p); got[pendingOutside] != "ORDER_COVERED_BY_ANNOUNCEMENT" {
 			t.Errorf("covered by an announcement: %v", got)
@@ -228,7 +249,7 @@ func TestDelayReportFromFile(t *testing.T) {
 		owner := a.Login(t, ownerA)
 		pending := pendingOrders(t, a, db, 2)
 		upload := func(csv string) reportPayload {
-			in := map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "newShipBy": a.Clock.Now().Add(5 * 24 * time.Hour),
+			in := map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通", "newShipBy": a.Clock.Now().Add(5 * 24 * time.Hour),
 				"orderFile": nil, "evidence": []any{nil}}
 			res := a.UploadFiles(t, owner, createReport, map[string]any{"in": in},
 				apptest.File{Path: "in.orderFile", Name: "订单.csv", Data: []byte(csv)},
@@ -283,7 +304,7 @@ func TestReviewAndOverdue(t *testing.T) {
 		owner, platform := a.Login(t, ownerA), a.Login(t, platfm)
 		pending := pendingOrders(t, a, db, 2)
 		file := func(n string) string {
-			p := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "newShipBy": a.Clock.Now().Add(20 * 24 * time.Hour),
+			p := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通", "newShipBy": a.Clock.Now().Add(20 * 24 * time.Hour),
 				"orderNumbers": []string{n}}, pngBytes)
 			if p.DelayReport == nil {
 				t.Fatalf("file: %+v %+v", p.UserErrors, p.Orders)
@@ -349,7 +370,7 @@ func TestReviewAndOverdue(t *testing.T) {
 			t.Errorf("order's report: %+v", o.Order.DelayReport)
 		}
 		// D6: an approved report holds its order as a pending one does.
-		again := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "再次报备", "newShipBy": a.Clock.Now().Add(10 * 24 * time.Hour),
+		again := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "再次报备", "remark": "已与买家沟通", "newShipBy": a.Clock.Now().Add(10 * 24 * time.Hour),
 			"orderNumbers": []string{pending[0]}}, pngBytes)
 		if got := orderCodes(again); got[pending[0]] != "DUPLICATE_REPORT" {
 			t.Errorf("an order of an approved report, reported again: %v", got)
@@ -368,7 +389,7 @@ func TestReportListFiltersAndCounts(t *testing.T) {
 		day1 := time.Date(2026, 11, 23, 10, 0, 0, 0, models.ChinaTime)
 		file := func(at time.Time, typ string, numbers ...string) {
 			a.Clock.Set(at)
-			p := fileReport(t, a, owner, map[string]any{"type": typ, "reason": "爆单", "newShipBy": at.Add(10 * 24 * time.Hour),
+			p := fileReport(t, a, owner, map[string]any{"type": typ, "reason": "爆单", "remark": "已与买家沟通", "newShipBy": at.Add(10 * 24 * time.Hour),
 				"orderNumbers": numbers}, pngBytes)
 			if p.DelayReport == nil {
 				t.Fatalf("file: %+v %+v", p.UserErrors, p.Orders)

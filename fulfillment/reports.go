@@ -59,8 +59,8 @@ func (in *DelayReportInput) validate(now time.Time) error {
 	if in.Reason == "" || utf8.RuneCountInString(in.Reason) > 200 {
 		return models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 200 characters is needed")
 	}
-	if utf8.RuneCountInString(in.Remark) > 1000 {
-		return models.FieldError(models.CodeInvalidArgument, []string{"remark"}, "the remark has at most 1000 characters")
+	if in.Remark == "" || utf8.RuneCountInString(in.Remark) > 1000 {
+		return models.FieldError(models.CodeInvalidArgument, []string{"remark"}, "a remark of 1 to 1000 characters is needed")
 	}
 	if !in.NewShipBy.After(now) {
 		return models.FieldError(models.CodeInvalidArgument, []string{"newShipBy"}, "the new ship time must lie in the future")
@@ -123,7 +123,8 @@ func evidenceType(data []byte) string {
 // filed with the orders it covers (D1–D6).
 //
 // Errors (nothing filed): FORBIDDEN for roles other than owner and
-// operations; INVALID_ARGUMENT for a bad type, reason, new ship time or
+// operations; INVALID_ARGUMENT for a bad type, reason, remark (D4: 1 to
+// 1000 characters, required), new ship time or
 // selection; EVIDENCE_REQUIRED without evidence; INVALID_FILE with a row
 // per unreadable line of an uploaded list; BATCH_TOO_LARGE past 5000
 // orders; INVALID_REGION; and INVALID_ARGUMENT when no order can be

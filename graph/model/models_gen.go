@@ -122,10 +122,11 @@ type CreateAPITokenPayload struct {
 }
 
 type CreateDelayReportInput struct {
-	Type      models.DelayReportType `json:"type"`
-	Reason    string                 `json:"reason"`
-	Remark    *string                `json:"remark,omitempty"`
-	NewShipBy time.Time              `json:"newShipBy"`
+	Type   models.DelayReportType `json:"type"`
+	Reason string                 `json:"reason"`
+	// Required (D4): 1 to 1000 characters. A missing or blank remark is refused as a userError INVALID_ARGUMENT on remark, like every other rule of a report.
+	Remark    *string   `json:"remark,omitempty"`
+	NewShipBy time.Time `json:"newShipBy"`
 	// Region-based types: the receiving regions affected.
 	RegionCodes []string `json:"regionCodes,omitempty"`
 	// Region-based types: promisedShipBy ≥ this.
