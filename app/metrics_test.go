@@ -224,3 +224,54 @@ func TestShippingCapacity(t *testing.T) {
 		}
 	})
 }
+
+// §10 at its boundaries: an order first shipped exactly at its promise is
+// on time and one shipped a second later is late; a pickup scan exactly 24 h
+// after shipping is in time and one a second later is an anomaly.
+func TestFiguresAtTheirBoundaries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		// Far from the demo's orders, so that the window holds only these.
+		base := a.Clock.Now().Add(90 * 24 * time.Hour).Truncate(time.Hour)
+		a.Clock.Set(base)
+		onTime, _ := newOrder(t, a, db, buyer)
+		late, _ := newOrder(t, a, db, buyer)
+		promise := func(id string) time.Time {
+			var o models.Order
+			db.First(&o, id[len("gid://fahuo/Order/"):])
+			return o.PromisedShipBy
+		}
+		shipper := a.Login(t, shipA)
+		a.Clock.Set(promise(onTime))
+		if r := ship(t, a, shipper, map[string]any{"orderId": onTime, "packages": []any{pkg("SF", sfNumber(81))}}); r.code() != "OK" {
+			t.Fatalf("ship at the promise: %+v", r.ShipOrder.UserErrors)
+		}
+		shippedOnTime := a.Clock.Now()
+		a.Clock.Set(promise(late).Add(time.Second))
+		if r := ship(t, a, shipper, map[string]any{"orderId": late, "packages": []any{pkg("SF", sfNumber(82))}}); r.code() != "OK" {
+			t.Fatalf("ship a second after the promise: %+v", r.ShipOrder.UserErrors)
+		}
+		shippedLate := a.Clock.Now()
+		a.Clock.Set(shippedLate.Add(3 * 24 * time.Hour))
+		var scans struct {
+			RecordTrackingEvents struct {
+				Results []struct{ Recorded bool }
+			}
+		}
+		a.MustDo(t, a.Login(t, platfm), recordScans, &scans, map[string]any{"ev": []any{
+			scan("SF", sfNumber(81), "PICKED_UP", shippedOnTime.Add(24*time.Hour)),
+			scan("SF", sfNumber(82), "PICKED_UP", shippedLate.Add(24*time.Hour+time.Second)),
+		}})
+		if r := scans.RecordTrackingEvents.Results; len(r) != 2 || !r[0].Recorded || !r[1].Recorded {
+			t.Fatalf("scans not recorded: %+v", r)
+		}
+
+		_, total := metrics(t, a, a.Login(t, ownerA), base, base.Add(7*24*time.Hour))
+		if total.Due != 2 || total.OnTime != 1 || total.Late != 1 || total.NotYetDue != 0 {
+			t.Errorf("on time at the promise, late a second after: %+v", total)
+		}
+		if total.PackagesShipped != 2 || total.PickedUpInTime != 1 || total.PickupAnomalies != 1 || total.AwaitingPickup != 0 {
+			t.Errorf("picked up at 24 h in time, at 24 h and a second not: %+v", total)
+		}
+	})
+}

@@ -418,3 +418,87 @@ func TestBuyersRaceForTheLastSpotUnits(t *testing.T) {
 		}
 	})
 }
+
+// P2 at its boundaries: a shop exactly at both thresholds may sell TIERED
+// products, a hundredth of a score point or a hundredth of a per cent of
+// spot share below may not, and the thresholds are the platform's to move.
+// A refused product is not created.
+func TestTieredEligibilityBoundaries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner, platform := a.Login(t, ownerA), a.Login(t, platfm)
+		tmpl := mustTemplate(t, a, owner, templateIn("P2", nil))
+		var shop string
+		db.Raw("SELECT id FROM shops WHERE name = '鲜果时光旗舰店'").Scan(&shop)
+		standing := func(score, share float64) {
+			t.Helper()
+			var r struct {
+				UpdateShopStanding struct{ UserErrors []userError }
+			}
+			a.MustDo(t, platform, `mutation($s: ID!, $score: Float!, $share: Float!) { updateShopStanding(shopId: $s, score: $score, spotOrderShare: $share) { userErrors { code field message } } }`,
+				&r, map[string]any{"s": "gid://fahuo/Shop/" + shop, "score": score, "share": share})
+			if len(r.UpdateShopStanding.UserErrors) > 0 {
+				t.Fatalf("standing %v/%v: %+v", score, share, r.UpdateShopStanding.UserErrors)
+			}
+		}
+		thresholds := func(score, share float64) {
+			t.Helper()
+			var r struct {
+				UpdatePlatformSettings struct{ UserErrors []userError }
+			}
+			a.MustDo(t, platform, `mutation($score: Float, $share: Float) { updatePlatformSettings(input: { tieredMinShopScore: $score, tieredMinSpotShare: $share }) { userErrors { code field message } } }`,
+				&r, map[string]any{"score": score, "share": share})
+			if len(r.UpdatePlatformSettings.UserErrors) > 0 {
+				t.Fatalf("thresholds %v/%v: %+v", score, share, r.UpdatePlatformSettings.UserErrors)
+			}
+		}
+		tiered := func() string {
+			t.Helper()
+			before := countRows(t, db, "products")
+			var r productPayload
+			a.MustDo(t, owner, createProduct, &r, map[string]any{"in": productIn("阶梯边界", 1000, 10, tmpl,
+				map[string]any{"mode": "TIERED", "presaleDays": 4, "spotStock": 3})})
+			created := countRows(t, db, "products") - before
+			if ue := r.CreateProduct.UserErrors; len(ue) > 0 {
+				if created != 0 || r.CreateProduct.Product != nil {
+					t.Errorf("a refused product was created (%d rows)", created)
+				}
+				return ue[0].Code
+			}
+			if created != 1 {
+				t.Errorf("%d products created for one", created)
+			}
+			return "OK"
+		}
+		for _, c := range []struct {
+			name         string
+			score, share float64
+			want         string
+		}{
+			{"exactly at the defaults (4.5, 80 %)", 4.5, 0.80, "OK"},
+			{"score 4.49", 4.49, 0.80, "TIERED_NOT_ELIGIBLE"},
+			{"spot share 79.99 %", 4.5, 0.7999, "TIERED_NOT_ELIGIBLE"},
+			{"both above", 5, 1, "OK"},
+		} {
+			standing(c.score, c.share)
+			if got := tiered(); got != c.want {
+				t.Errorf("%s: %s, want %s", c.name, got, c.want)
+			}
+		}
+		// The platform raises the bar to 4.6 and 85 %: a shop at 4.6 and
+		// 85 % passes, one at 4.59 no longer does.
+		thresholds(4.6, 0.85)
+		standing(4.6, 0.85)
+		if got := tiered(); got != "OK" {
+			t.Errorf("at raised thresholds: %s", got)
+		}
+		standing(4.59, 0.85)
+		if got := tiered(); got != "TIERED_NOT_ELIGIBLE" {
+			t.Errorf("below raised thresholds: %s", got)
+		}
+		standing(4.6, 0.8499)
+		if got := tiered(); got != "TIERED_NOT_ELIGIBLE" {
+			t.Errorf("spot share below the raised threshold: %s", got)
+		}
+	})
+}

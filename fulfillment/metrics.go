@@ -2,6 +2,7 @@ package fulfillment
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -227,9 +228,11 @@ func chinaDay(d database.Dialect, col string) string {
 // after shipping.
 func pickupLate(d database.Dialect) string {
 	if d == database.Postgres {
-		return "p.picked_up_at > p.shipped_at + interval '24 hours'"
+		return fmt.Sprintf("p.picked_up_at > p.shipped_at + interval '%d seconds'", int64(PickupWithin/time.Second))
 	}
-	return "julianday(p.picked_up_at) > julianday(p.shipped_at) + 1.0"
+	// SQLite keeps times as text: compare whole milliseconds, exactly, not
+	// two julianday floats that may differ in their last bit at 24 h.
+	return fmt.Sprintf("CAST(round((julianday(p.picked_up_at) - julianday(p.shipped_at)) * 86400000) AS INTEGER) > %d", PickupWithin.Milliseconds())
 }
 
 // chinaDays lists the China-time days from the day of from up to (not
