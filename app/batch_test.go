@@ -170,6 +170,72 @@ func TestBatchSizeBoundary(t *testing.T) {
 	})
 }
 
+// Batch append takes the same files as batch ship (CSV in UTF-8 or GB18030,
+// XLSX) and the same bound: 5000 rows pass, 5001 are refused whole, as a
+// list or as a file, and change nothing.
+func TestBatchAppendFilesAndSize(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper := a.Login(t, shipA)
+		var numbers []string
+		for i := range 3 {
+			id := shippedOrder(t, a, db, 200+i)
+			var n string
+			db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&n)
+			numbers = append(numbers, n)
+		}
+		upload := func(name string, data []byte) batchPayload {
+			res := a.Upload(t, shipper, batchAppend, map[string]any{"in": map[string]any{"file": nil}}, "in.file", name, data)
+			return decodeBatch(t, res, "batchAppendPackages")
+		}
+		csv := "订单号,快递公司,快递单号\n" + numbers[0] + ",圆通," + ytoNumber(301) + "\n" + numbers[1] + ",YTO,bad\n"
+		p := upload("追加.csv", []byte(csv))
+		if got := rowCodes(p); !slices.Equal(got, []string{"OK", "INVALID_TRACKING_NUMBER"}) || *p.Rows[1].Line != 3 ||
+			p.Rows[0].Package == nil || *p.Rows[0].Package.AppendSequence != 1 {
+			t.Errorf("UTF-8 CSV: %v %+v", got, p.Rows)
+		}
+		gbk, _ := simplifiedchinese.GB18030.NewEncoder().String("订单号,快递公司,快递单号\n" + numbers[1] + ",圆通速递," + ytoNumber(302) + "\n")
+		if got := rowCodes(upload("追加.csv", []byte(gbk))); !slices.Equal(got, []string{"OK"}) {
+			t.Errorf("GB18030 CSV: %v", got)
+		}
+		f := excelize.NewFile()
+		_ = f.SetSheetRow("Sheet1", "A1", &[]any{"订单号", "快递公司", "快递单号"})
+		_ = f.SetSheetRow("Sheet1", "A2", &[]any{numbers[2], "YTO", ytoNumber(303)})
+		_ = f.SetSheetRow("Sheet1", "A3", &[]any{numbers[2], "YTO", ytoNumber(304)})
+		var buf bytes.Buffer
+		_ = f.Write(&buf)
+		p = upload("追加.xlsx", buf.Bytes())
+		if got := rowCodes(p); !slices.Equal(got, []string{"OK", "OK"}) || *p.Rows[1].Package.AppendSequence != 2 {
+			t.Errorf("XLSX: %v %+v", got, p.Rows)
+		}
+
+		// 5000 rows are judged row by row; 5001 are refused whole.
+		packages := countRows(t, db, "packages")
+		rows := make([]any, 5000)
+		var big strings.Builder
+		for i := range rows {
+			rows[i] = row(fmt.Sprintf("X%05d", i), "YTO", ytoNumber(1000+i))
+		}
+		p = decodeBatch(t, a.Do(t, shipper, batchAppend, map[string]any{"in": map[string]any{"rows": rows}}), "batchAppendPackages")
+		if len(p.UserErrors) != 0 || p.Total != 5000 || p.Failed != 5000 || rowCodes(p)[4999] != "NOT_FOUND" {
+			t.Errorf("5000 rows: %d rows, %+v", p.Total, p.UserErrors)
+		}
+		p = decodeBatch(t, a.Do(t, shipper, batchAppend, map[string]any{"in": map[string]any{"rows": append(rows, row(numbers[0], "YTO", ytoNumber(999)))}}), "batchAppendPackages")
+		if codeOf(p.UserErrors) != "BATCH_TOO_LARGE" || len(p.Rows) != 0 {
+			t.Errorf("5001 rows: %+v", p.UserErrors)
+		}
+		for i := 0; i <= 5000; i++ {
+			fmt.Fprintf(&big, "%s,YTO,%s\n", numbers[0], ytoNumber(20000+i))
+		}
+		if p := upload("5001.csv", []byte(big.String())); codeOf(p.UserErrors) != "BATCH_TOO_LARGE" || len(p.Rows) != 0 {
+			t.Errorf("a file of 5001 rows: %+v", p.UserErrors)
+		}
+		if got := countRows(t, db, "packages"); got != packages {
+			t.Errorf("refused batches added %d packages", got-packages)
+		}
+	})
+}
+
 func TestBatchFiles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
 		a := apptest.New(t, url)

@@ -220,6 +220,34 @@ func TestMergedShipping(t *testing.T) {
 		if r := ship(t, a, shipper, map[string]any{"orderId": three, "packages": []any{pkg("SF", sfNumber(1))}}); r.code() != "TRACKING_NUMBER_IN_USE" {
 			t.Errorf("another buyer: %+v", r.ShipOrder.UserErrors)
 		}
+		// The same buyer at another address: not one parcel, refused.
+		var p1 string
+		db.Raw("SELECT id FROM products WHERE sku = 'QC-5J'").Scan(&p1)
+		elsewhere := orderIn("440305", item("gid://fahuo/Product/"+p1, 1))
+		elsewhere["address"].(map[string]any)["detail"] = "科技园南区 2 栋"
+		moved := place(t, a, a.Login(t, buyer), elsewhere)
+		if moved.PlaceOrder.Order == nil {
+			t.Fatalf("place: %+v", moved.PlaceOrder.UserErrors)
+		}
+		// Another shop's order of the same buyer and address: refused too.
+		var lj string
+		db.Raw("SELECT id FROM products WHERE sku = 'LJ-250'").Scan(&lj)
+		otherShop := place(t, a, a.Login(t, buyer), orderIn("440305", item("gid://fahuo/Product/"+lj, 1)))
+		if otherShop.PlaceOrder.Order == nil {
+			t.Fatalf("place in shop B: %+v", otherShop.PlaceOrder.UserErrors)
+		}
+		packages := countRows(t, db, "packages")
+		for _, c := range []struct{ name, token, order string }{
+			{"the same buyer at another address", shipper, moved.PlaceOrder.Order.ID},
+			{"another shop", a.Login(t, ownerB), otherShop.PlaceOrder.Order.ID},
+		} {
+			if r := ship(t, a, c.token, map[string]any{"orderId": c.order, "packages": []any{pkg("SF", sfNumber(1))}}); r.code() != "TRACKING_NUMBER_IN_USE" {
+				t.Errorf("%s: %+v", c.name, r.ShipOrder.UserErrors)
+			}
+		}
+		if got := countRows(t, db, "packages"); got != packages {
+			t.Errorf("refused shipments added %d packages", got-packages)
+		}
 	})
 }
 
