@@ -22550,7 +22550,7 @@ func (ec *executionContext) marshalNBuyer2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgrap
 }
 
 func (ec *executionContext) marshalNCapacityDay2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*fulfillment.CapacityDay) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCapacityDay2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋfulfillmentᚐCapacityDay(ctx, sel, v[i])
@@ -22574,7 +22574,7 @@ func (ec *executionContext) marshalNCapacityDay2ᚖgithubᚗcomᚋfahuoᚋfahuo�
 }
 
 func (ec *executionContext) marshalNCarrier2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋcarriersᚐCarrierᚄ(ctx context.Context, sel ast.SelectionSet, v []*carriers.Carrier) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCarrier2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋcarriersᚐCarrier(ctx, sel, v[i])
@@ -22710,7 +22710,7 @@ func (ec *executionContext) marshalNDelayReportEdge2ᚖgithubᚗcomᚋfahuoᚋfa
 }
 
 func (ec *executionContext) marshalNDelayReportOrderResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DelayReportOrderResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDelayReportOrderResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐDelayReportOrderResult(ctx, sel, v[i])
@@ -22895,7 +22895,7 @@ func (ec *executionContext) unmarshalNFreightQuoteInput2githubᚗcomᚋfahuoᚋf
 }
 
 func (ec *executionContext) marshalNFreightQuotePart2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePartᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FreightQuotePart) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFreightQuotePart2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐFreightQuotePart(ctx, sel, v[i])
@@ -23071,7 +23071,7 @@ func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋ
 }
 
 func (ec *executionContext) marshalNOrderEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.OrderEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderEvent(ctx, sel, v[i])
@@ -23114,7 +23114,7 @@ func (ec *executionContext) unmarshalNOrderItemInput2ᚖgithubᚗcomᚋfahuoᚋf
 }
 
 func (ec *executionContext) marshalNOrderLine2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.OrderLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderLine2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐOrderLine(ctx, sel, v[i])
@@ -23751,7 +23751,7 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNTrackingEvent2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.TrackingEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackingEvent2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐTrackingEvent(ctx, sel, v[i])
@@ -23794,7 +23794,7 @@ func (ec *executionContext) unmarshalNTrackingEventInput2ᚖgithubᚗcomᚋfahuo
 }
 
 func (ec *executionContext) marshalNTrackingEventResult2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackingEventResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackingEventResult2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐTrackingEventResult(ctx, sel, v[i])
@@ -23880,7 +23880,7 @@ func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Error) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋmodelsᚐError(ctx, sel, v[i])

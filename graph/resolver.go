@@ -7,7 +7,7 @@ import (
 	"github.com/fahuo/fahuo/fulfillment"
 )
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./internal/generate
 
 // Resolver is the root of the resolvers; it holds only the domain service.
 type Resolver struct {
