@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database"
@@ -153,6 +154,43 @@ func TestCatalogListsCostAFixedNumberOfStatements(t *testing.T) {
 		}
 		if after := count(); after != before {
 			t.Errorf("%d statements before three more templates and products, %d after", before, after)
+		}
+	})
+}
+
+// A batch of carrier scans costs the same statements for 5 numbers as for
+// 20, whether the scans only move packages or also deliver their orders:
+// waybills, events, packages, orders and history are each read or written
+// a thousand rows a statement.
+func TestScansCostAFixedNumberOfStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper, platform := a.Login(t, shipA), a.Login(t, platfm)
+		numbers := pendingOrders(t, a, db, 25)
+		for i, n := range numbers {
+			if r := ship(t, a, shipper, map[string]any{"orderNumber": n, "packages": []any{pkg("SF", sfNumber(500+i))}}); r.code() != "OK" {
+				t.Fatalf("ship: %+v", r.ShipOrder.UserErrors)
+			}
+		}
+		at := a.Clock.Now()
+		a.Clock.Advance(48 * time.Hour)
+		record := func(from, n int, status string, hours int) int64 {
+			var events []any
+			for i := from; i < from+n; i++ {
+				events = append(events, scan("SF", sfNumber(500+i), status, at.Add(time.Duration(hours)*time.Hour)))
+			}
+			return a.CountStatements(t, func() { a.MustDo(t, platform, recordScans, nil, map[string]any{"ev": events}) })
+		}
+		if five, twenty := record(0, 5, "PICKED_UP", 2), record(5, 20, "PICKED_UP", 2); five != twenty {
+			t.Errorf("pickup scans: %d statements for 5 numbers, %d for 20", five, twenty)
+		}
+		if five, twenty := record(0, 5, "DELIVERED", 30), record(5, 20, "DELIVERED", 30); five != twenty {
+			t.Errorf("delivery scans: %d statements for 5 numbers, %d for 20", five, twenty)
+		}
+		var delivered int64
+		db.Raw("SELECT count(*) FROM orders WHERE status = 'DELIVERED' AND number IN ?", numbers).Scan(&delivered)
+		if delivered != 25 {
+			t.Errorf("%d of 25 orders delivered", delivered)
 		}
 	})
 }

@@ -256,6 +256,27 @@ func TestTrackingScansAndDelivery(t *testing.T) {
 		if !slices.Equal(got, []string{"OK", "OK", "DUPLICATE", "NOT_FOUND", "INVALID_ARGUMENT"}) {
 			t.Errorf("scan results %v", got)
 		}
+		codes := func(events []any) []string {
+			t.Helper()
+			a.MustDo(t, platform, recordScans, &res, map[string]any{"ev": events})
+			var got []string
+			for _, r := range res.RecordTrackingEvents.Results {
+				c := codeOf(r.UserErrors)
+				if c == "OK" && !r.Recorded {
+					c = "DUPLICATE"
+				}
+				got = append(got, c)
+			}
+			return got
+		}
+		// Sent again, every scan is known already; a refused row before a
+		// new scan does not shift the answers.
+		if got := codes(events); !slices.Equal(got, []string{"DUPLICATE", "DUPLICATE", "DUPLICATE", "NOT_FOUND", "INVALID_ARGUMENT"}) {
+			t.Errorf("the same scans again: %v", got)
+		}
+		if got := codes([]any{scan("SF", sfNumber(999), "IN_TRANSIT", now.Add(time.Hour)), scan("ZTO", ztoNumber(1), "PICKED_UP", now.Add(2*time.Hour))}); !slices.Equal(got, []string{"NOT_FOUND", "OK"}) {
+			t.Errorf("a refused scan, then a new one: %v", got)
+		}
 		// Merchants cannot report scans.
 		if r := a.Do(t, shipper, recordScans, map[string]any{"ev": events[:1]}); !slices.Equal(r.Codes(), []string{"FORBIDDEN"}) {
 			t.Errorf("a merchant reporting scans: %+v", r.Errors)

@@ -221,19 +221,16 @@ func (s *Service) claimWaybills(tx *gorm.DB, rows []*packageRow, now time.Time) 
 // statement, and returns the ones it inserted; with draw > 0 (PostgreSQL
 // only) the same statement draws that many package ids.
 func insertWaybills(tx *gorm.DB, ws []models.Waybill, draw int) ([]models.Waybill, []int64, error) {
+	rows := make([][]any, len(ws))
+	for i, w := range ws {
+		rows[i] = []any{w.CarrierCode, w.TrackingNumber, w.ShopID, w.OrderID, w.BuyerID, w.AddressKey, w.CreatedAt}
+	}
+	insert, args := valuesSQL("waybills", []string{"carrier_code", "tracking_number", "shop_id", "order_id", "buyer_id", "address_key", "created_at"}, rows)
 	var sql strings.Builder
 	if draw > 0 {
 		sql.WriteString("WITH claimed AS (")
 	}
-	sql.WriteString("INSERT INTO waybills (carrier_code, tracking_number, shop_id, order_id, buyer_id, address_key, created_at) VALUES ")
-	args := make([]any, 0, len(ws)*7+1)
-	for i, w := range ws {
-		if i > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, w.CarrierCode, w.TrackingNumber, w.ShopID, w.OrderID, w.BuyerID, w.AddressKey, w.CreatedAt)
-	}
+	sql.WriteString(insert)
 	sql.WriteString(" ON CONFLICT (carrier_code, tracking_number) DO NOTHING RETURNING carrier_code, tracking_number")
 	if draw == 0 {
 		var inserted []models.Waybill
@@ -376,10 +373,34 @@ func insertValues(tx *gorm.DB, table string, cols []string, rows [][]any, return
 // valuesSQL is a multi-row INSERT of rows into cols of table, with ?
 // placeholders, and its arguments.
 func valuesSQL(table string, cols []string, rows [][]any) (string, []any) {
+	values, args := rowsSQL("("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")", rows)
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + values, args
+}
+
+// valuesTable is "(VALUES (…), …) AS v" over rows, for joining many rows'
+// values into one UPDATE; its columns are v.column1, v.column2, … on both
+// databases. On PostgreSQL each value is cast to its column's type (VALUES
+// would type parameters as text); SQLite takes them as they come.
+func valuesTable(d database.Dialect, types []string, rows [][]any) (string, []any) {
+	one := make([]string, len(types))
+	for i, t := range types {
+		one[i] = "?"
+		if d == database.Postgres {
+			one[i] = "CAST(? AS " + t + ")"
+		}
+	}
+	values, args := rowsSQL("("+strings.Join(one, ", ")+")", rows)
+	return "(VALUES " + values + ") AS v", args
+}
+
+// rowsSQL repeats one row of placeholders for each of rows, comma
+// separated, and returns the rows' values as its arguments.
+func rowsSQL(one string, rows [][]any) (string, []any) {
 	var sql strings.Builder
-	sql.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	args := make([]any, 0, len(rows)*len(cols))
+	var args []any
+	if len(rows) > 0 {
+		args = make([]any, 0, len(rows)*len(rows[0]))
+	}
 	for i, r := range rows {
 		if i > 0 {
 			sql.WriteString(", ")

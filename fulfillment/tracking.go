@@ -4,15 +4,17 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/fahuo/fahuo/carriers"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // ScanInput is one carrier scan as an integration reports it.
@@ -59,150 +61,280 @@ func (s *Service) RecordTrackingEvents(ctx context.Context, a Actor, scans []Sca
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		results = make([]ScanResult, len(scans))
 		now := s.clock.Now()
+		evs, rows, err := resolveScans(tx, scans, results, now)
+		if err != nil {
+			return err
+		}
+		recorded, err := insertScans(tx, evs)
+		if err != nil {
+			return err
+		}
 		touched := map[waybillKey]int64{}
-		for i, sc := range scans {
-			results[i].Index = i
-			ev, shop, err := s.resolveScan(tx, sc, now)
-			if err != nil {
-				if me, ok := models.AsError(err); ok {
-					results[i].Err = me
-					continue
-				}
-				return err
-			}
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ev)
-			if res.Error != nil {
-				return res.Error
-			}
-			results[i].Recorded = res.RowsAffected == 1
-			touched[waybillKey{ev.CarrierCode, ev.TrackingNumber}] = shop
+		for i, ev := range evs {
+			pos, ok := recorded[scanKeyOf(ev)]
+			results[rows[i]].Recorded = ok && pos == i
+			touched[waybillKey{ev.CarrierCode, ev.TrackingNumber}] = ev.ShopID
 		}
 		return s.applyScans(tx, a, touched, now)
 	})
 	return results, err
 }
 
-func (s *Service) resolveScan(tx *gorm.DB, sc ScanInput, now time.Time) (models.TrackingEvent, int64, error) {
-	c, n, err := resolveCarrier(sc.Carrier, sc.TrackingNumber)
-	if err != nil && err.Code == models.CodeUnknownCarrier {
-		return models.TrackingEvent{}, 0, err
+// resolveScans checks each scan and routes it to its shop by the waybill
+// claimed for its number (read a thousand numbers a statement), and returns
+// the events to record with the index of the scan each comes from; a scan
+// refused gets its error in results.
+func resolveScans(tx *gorm.DB, scans []ScanInput, results []ScanResult, now time.Time) ([]models.TrackingEvent, []int, error) {
+	type resolved struct {
+		i    int
+		code string
+		n    string
 	}
-	if !slices.Contains(scanStatuses, sc.Status) {
-		return models.TrackingEvent{}, 0, models.FieldError(models.CodeInvalidArgument, []string{"status"}, "%q is not a scan status", sc.Status)
-	}
-	if sc.At.IsZero() || sc.At.After(now.Add(time.Hour)) {
-		return models.TrackingEvent{}, 0, models.FieldError(models.CodeInvalidArgument, []string{"at"}, "a scan needs its time, not in the future")
-	}
-	var w models.Waybill
-	if err := tx.Where("carrier_code = ? AND tracking_number = ?", c.Code, n).Take(&w).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return models.TrackingEvent{}, 0, models.FieldError(models.CodeNotFound, []string{"trackingNumber"}, "no order has %s %s", c.NameZh, n)
+	var ok []resolved
+	var pairs [][]any
+	for i, sc := range scans {
+		results[i].Index = i
+		c, n, err := resolveCarrier(sc.Carrier, sc.TrackingNumber)
+		switch {
+		case err != nil && err.Code == models.CodeUnknownCarrier:
+			results[i].Err = err
+		case !slices.Contains(scanStatuses, sc.Status):
+			results[i].Err = models.FieldError(models.CodeInvalidArgument, []string{"status"}, "%q is not a scan status", sc.Status)
+		case sc.At.IsZero() || sc.At.After(now.Add(time.Hour)):
+			results[i].Err = models.FieldError(models.CodeInvalidArgument, []string{"at"}, "a scan needs its time, not in the future")
+		default:
+			ok = append(ok, resolved{i, c.Code, n})
+			pairs = append(pairs, []any{c.Code, n})
 		}
-		return models.TrackingEvent{}, 0, err
 	}
-	return models.TrackingEvent{
-		ShopID: w.ShopID, CarrierCode: c.Code, TrackingNumber: n, Status: sc.Status, OccurredAt: sc.At.UTC().Truncate(time.Microsecond),
-		Place: clip(sc.Place, 100), Description: clip(sc.Description, 500), CreatedAt: now,
-	}, w.ShopID, nil
+	shops := map[waybillKey]int64{}
+	err := byCarrier(pairs, func(carrier string, numbers []string) error {
+		var ws []models.Waybill
+		if err := tx.Select("carrier_code, tracking_number, shop_id").
+			Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).Find(&ws).Error; err != nil {
+			return err
+		}
+		for _, w := range ws {
+			shops[waybillKey{w.CarrierCode, w.TrackingNumber}] = w.ShopID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var evs []models.TrackingEvent
+	var rows []int
+	for _, r := range ok {
+		shop, found := shops[waybillKey{r.code, r.n}]
+		if !found {
+			c, _ := carriers.Lookup(r.code)
+			results[r.i].Err = models.FieldError(models.CodeNotFound, []string{"trackingNumber"}, "no order has %s %s", c.NameZh, r.n)
+			continue
+		}
+		sc := scans[r.i]
+		evs = append(evs, models.TrackingEvent{
+			ShopID: shop, CarrierCode: r.code, TrackingNumber: r.n, Status: sc.Status, OccurredAt: sc.At.UTC().Truncate(time.Microsecond),
+			Place: clip(sc.Place, 100), Description: clip(sc.Description, 500), CreatedAt: now,
+		})
+		rows = append(rows, r.i)
+	}
+	return evs, rows, nil
+}
+
+// scanKey is what makes a scan the same scan: its waybill, time and status.
+type scanKey struct {
+	carrier, number string
+	status          models.PackageStatus
+	at              int64
+}
+
+func scanKeyOf(ev models.TrackingEvent) scanKey {
+	return scanKey{ev.CarrierCode, ev.TrackingNumber, ev.Status, ev.OccurredAt.UnixMicro()}
+}
+
+// insertScans inserts the events, a thousand a statement, skipping those
+// known already, and tells for each scan recorded the position in evs of
+// the one that was (the first of equal ones).
+func insertScans(tx *gorm.DB, evs []models.TrackingEvent) (map[scanKey]int, error) {
+	first := map[scanKey]int{}
+	var values [][]any
+	for i, ev := range evs {
+		k := scanKeyOf(ev)
+		if _, seen := first[k]; seen {
+			continue
+		}
+		first[k] = i
+		values = append(values, []any{ev.ShopID, ev.CarrierCode, ev.TrackingNumber, string(ev.Status), ev.OccurredAt,
+			ev.Place, ev.Description, ev.CreatedAt})
+	}
+	recorded := map[scanKey]int{}
+	for _, chunk := range chunks(values, 1000) {
+		var got []struct {
+			CarrierCode    string
+			TrackingNumber string
+			Status         models.PackageStatus
+			OccurredAt     time.Time
+		}
+		err := insertValues(tx, "tracking_events", []string{"shop_id", "carrier_code", "tracking_number", "status", "occurred_at",
+			"place", "description", "created_at"}, chunk,
+			"ON CONFLICT (carrier_code, tracking_number, occurred_at, status) DO NOTHING RETURNING carrier_code, tracking_number, status, occurred_at", &got)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range got {
+			k := scanKey{g.CarrierCode, g.TrackingNumber, g.Status, g.OccurredAt.UnixMicro()}
+			i, ok := first[k]
+			if !ok {
+				return nil, fmt.Errorf("recorded a scan not sent: %+v", g)
+			}
+			recorded[k] = i
+		}
+	}
+	return recorded, nil
 }
 
 // applyScans brings the packages with the touched numbers, and their
-// orders, up to the scans known. It locks the orders first, in id order,
-// and only then changes their packages: the one lock order of the domain
-// (order, then its packages), so that it never deadlocks with a shipment,
-// a refund or another batch of scans.
+// orders, up to the scans known, in a few statements whatever the number
+// of scans. It locks the orders first, in id order, and only then changes
+// their packages: the one lock order of the domain (order, then its
+// packages), so that it never deadlocks with a shipment, a refund or
+// another batch of scans.
 func (s *Service) applyScans(tx *gorm.DB, a Actor, touched map[waybillKey]int64, now time.Time) error {
 	keys := slices.SortedFunc(maps.Keys(touched), func(x, y waybillKey) int {
 		return cmp.Or(cmp.Compare(x.carrier, y.carrier), cmp.Compare(x.number, y.number))
 	})
-	var orders []Key
-	for _, k := range keys {
-		var ids []int64
-		if err := tx.Model(&models.Package{}).Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", touched[k], k.carrier, k.number).
-			Pluck("order_id", &ids).Error; err != nil {
+	pairs := make([][]any, len(keys))
+	for i, k := range keys {
+		pairs[i] = []any{k.carrier, k.number}
+	}
+	// The orders carrying the numbers, and every scan of the numbers.
+	var orderIDs []int64
+	scansOf := map[waybillKey][]models.TrackingEvent{}
+	err := byCarrier(pairs, func(carrier string, numbers []string) error {
+		var pkgs []models.Package
+		if err := tx.Select("shop_id, order_id, carrier_code, tracking_number").
+			Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).Find(&pkgs).Error; err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if o := (Key{ShopID: touched[k], ID: id}); !slices.Contains(orders, o) {
-				orders = append(orders, o)
+		for _, p := range pkgs {
+			if touched[waybillKey{p.CarrierCode, p.TrackingNumber}] == p.ShopID {
+				orderIDs = append(orderIDs, p.OrderID)
+			}
+		}
+		var evs []models.TrackingEvent
+		if err := tx.Where("carrier_code = ? AND tracking_number IN ?", carrier, numbers).
+			Order("occurred_at, id").Find(&evs).Error; err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			k := waybillKey{ev.CarrierCode, ev.TrackingNumber}
+			if touched[k] == ev.ShopID {
+				scansOf[k] = append(scansOf[k], ev)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(orderIDs)
+	orderIDs = slices.Compact(orderIDs)
+	var orders []models.Order
+	for _, chunk := range chunks(orderIDs, 1000) {
+		var os []models.Order
+		if err := tx.Clauses(lockForUpdate).Where("id IN ?", chunk).Order("id").Find(&os).Error; err != nil {
+			return err
+		}
+		orders = append(orders, os...)
+	}
+	// Each number's packages take what its scans say: the latest status,
+	// picked up at the first scan, delivered at a delivery scan.
+	var updates [][]any
+	for _, k := range keys {
+		evs := scansOf[k]
+		if len(evs) == 0 {
+			continue
+		}
+		first, latest := evs[0], evs[len(evs)-1]
+		var delivered *time.Time
+		if latest.Status == models.PackageDelivered {
+			delivered = &latest.OccurredAt
+		}
+		updates = append(updates, []any{touched[k], k.carrier, k.number, string(latest.Status), latest.OccurredAt, first.OccurredAt, delivered})
+	}
+	d := database.DialectOf(tx)
+	for _, chunk := range chunks(updates, 1000) {
+		v, args := valuesTable(d, []string{"bigint", "text", "text", "text", "timestamptz", "timestamptz", "timestamptz"}, chunk)
+		if err := tx.Exec("UPDATE packages SET status = v.column4, status_at = v.column5, picked_up_at = v.column6, delivered_at = v.column7 FROM "+v+
+			" WHERE packages.shop_id = v.column1 AND packages.carrier_code = v.column2 AND packages.tracking_number = v.column3", args...).Error; err != nil {
+			return err
+		}
+	}
+	return s.markDelivered(tx, a, orders, now)
+}
+
+// markDelivered moves the fully shipped orders among orders (locked) to
+// DELIVERED once every shipment package is delivered (appended ones do not
+// count: A5), at the last delivery, with a history line each.
+func (s *Service) markDelivered(tx *gorm.DB, a Actor, orders []models.Order, now time.Time) error {
+	var shops, ids []int64
+	for _, o := range orders {
+		if o.Status == models.OrderShipped {
+			ids = append(ids, o.ID)
+			if !slices.Contains(shops, o.ShopID) {
+				shops = append(shops, o.ShopID)
 			}
 		}
 	}
-	slices.SortFunc(orders, func(x, y Key) int { return cmp.Compare(x.ID, y.ID) })
-	for _, o := range orders {
-		if err := tx.Model(&models.Order{}).Clauses(lockForUpdate).Where("shop_id = ? AND id = ?", o.ShopID, o.ID).Pluck("id", new([]int64)).Error; err != nil {
-			return err
-		}
-	}
-	for _, k := range keys {
-		if err := updatePackagesFromScans(tx, touched[k], k); err != nil {
-			return err
-		}
-	}
-	for _, o := range orders {
-		if err := s.maybeDelivered(tx, a, o.ShopID, o.ID, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// updatePackagesFromScans sets the packages with one number to what their
-// scans say: the latest status, picked up at the first scan, delivered at a
-// delivery scan.
-func updatePackagesFromScans(tx *gorm.DB, shopID int64, k waybillKey) error {
-	var evs []models.TrackingEvent
-	if err := tx.Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).
-		Order("occurred_at, id").Find(&evs).Error; err != nil {
-		return err
-	}
-	if len(evs) == 0 {
-		return nil
-	}
-	first, latest := evs[0], evs[len(evs)-1]
-	updates := map[string]any{"status": latest.Status, "status_at": latest.OccurredAt, "picked_up_at": first.OccurredAt}
-	if latest.Status == models.PackageDelivered {
-		updates["delivered_at"] = latest.OccurredAt
-	} else {
-		updates["delivered_at"] = nil
-	}
-	return tx.Model(&models.Package{}).Where("shop_id = ? AND carrier_code = ? AND tracking_number = ?", shopID, k.carrier, k.number).
-		Updates(updates).Error
-}
-
-// maybeDelivered moves a fully shipped order to DELIVERED once every
-// shipment package is delivered (appended ones do not count: A5).
-func (s *Service) maybeDelivered(tx *gorm.DB, a Actor, shopID, orderID int64, now time.Time) error {
-	var o models.Order
-	if err := tx.Clauses(lockForUpdate).Where("shop_id = ? AND id = ?", shopID, orderID).Take(&o).Error; err != nil {
-		return err
-	}
-	if o.Status != models.OrderShipped {
+	if len(ids) == 0 {
 		return nil
 	}
 	// Read rather than aggregated: SQLite's MAX of a time is text.
 	var pkgs []models.Package
-	if err := tx.Where("shop_id = ? AND order_id = ? AND kind = ?", shopID, orderID, models.PackageShipment).Find(&pkgs).Error; err != nil {
-		return err
+	for _, chunk := range chunks(ids, 1000) {
+		var ps []models.Package
+		if err := tx.Select("shop_id, order_id, status, delivered_at").
+			Where("shop_id IN ? AND order_id IN ? AND kind = ?", shops, chunk, models.PackageShipment).Find(&ps).Error; err != nil {
+			return err
+		}
+		pkgs = append(pkgs, ps...)
 	}
-	var at time.Time
+	at := map[int64]time.Time{}
+	open := map[int64]bool{}
 	for _, p := range pkgs {
 		if p.Status != models.PackageDelivered || p.DeliveredAt == nil {
-			return nil
+			open[p.OrderID] = true
+		} else if p.DeliveredAt.After(at[p.OrderID]) {
+			at[p.OrderID] = *p.DeliveredAt
 		}
-		if p.DeliveredAt.After(at) {
-			at = *p.DeliveredAt
+	}
+	var updates, events [][]any
+	for _, o := range orders {
+		if t, ok := at[o.ID]; ok && !open[o.ID] && o.Status == models.OrderShipped {
+			updates = append(updates, []any{o.ShopID, o.ID, t})
+			events = append(events, []any{o.ShopID, o.ID, now, a.Name, "delivered", "全部包裹已签收"})
 		}
 	}
-	if len(pkgs) == 0 {
-		return nil
+	d := database.DialectOf(tx)
+	for _, chunk := range chunks(updates, 1000) {
+		v, vargs := valuesTable(d, []string{"bigint", "bigint", "timestamptz"}, chunk)
+		args := append([]any{string(models.OrderDelivered), now}, vargs...)
+		args = append(args, string(models.OrderShipped))
+		res := tx.Exec("UPDATE orders SET status = ?, delivered_at = v.column3, updated_at = ? FROM "+v+
+			" WHERE orders.shop_id = v.column1 AND orders.id = v.column2 AND orders.status = ?", args...)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != int64(len(chunk)) {
+			return fmt.Errorf("marked %d of %d orders delivered", res.RowsAffected, len(chunk))
+		}
 	}
-	res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND status = ?", shopID, orderID, models.OrderShipped).
-		Updates(map[string]any{"status": models.OrderDelivered, "delivered_at": at, "updated_at": now})
-	if res.Error != nil || res.RowsAffected != 1 {
-		return res.Error
+	for _, chunk := range chunks(events, 1000) {
+		if err := insertValues(tx, "order_events", []string{"shop_id", "order_id", "at", "actor_name", "action", "detail"}, chunk, "", nil); err != nil {
+			return err
+		}
 	}
-	return addEvent(tx, o, a, now, "delivered", "全部包裹已签收")
+	return nil
 }
 
 // TrackingKey names a waybill within its shop.
