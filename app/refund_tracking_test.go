@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,6 +325,52 @@ func TestTrackingScansAndDelivery(t *testing.T) {
 		a.MustDo(t, a.Login(t, buyer), q, &v, map[string]any{"id": id})
 		if v.Order.Status != "DELIVERED" {
 			t.Errorf("both delivered: %s", v.Order.Status)
+		}
+	})
+}
+
+// Two batches of scans for the same orders, sent at once in opposite
+// orders, deliver each order exactly once: both lock the orders first, in
+// id order, so neither deadlocks nor misses the other's delivery.
+func TestParallelScanBatchesDeliverOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper, platform := a.Login(t, shipA), a.Login(t, platfm)
+		const n = 15
+		numbers := pendingOrders(t, a, db, n)
+		for i, num := range numbers {
+			var ids []string
+			db.Raw("SELECT 'gid://fahuo/OrderLine/' || id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) ORDER BY line_no", num).Scan(&ids)
+			if r := ship(t, a, shipper, map[string]any{"orderNumber": num, "packages": []any{
+				pkg("SF", sfNumber(700+i), line(ids[0], 2)), pkg("ZTO", ztoNumber(700+i), line(ids[1], 1))}}); r.code() != "OK" {
+				t.Fatalf("ship: %+v", r.ShipOrder.UserErrors)
+			}
+		}
+		at := a.Clock.Now()
+		a.Clock.Advance(48 * time.Hour)
+		var sf, zto []any
+		for i := range n {
+			sf = append(sf, scan("SF", sfNumber(700+i), "DELIVERED", at.Add(20*time.Hour)))
+			zto = append([]any{scan("ZTO", ztoNumber(700+i), "DELIVERED", at.Add(30*time.Hour))}, zto...)
+		}
+		var wg sync.WaitGroup
+		errs := make([][]string, 2)
+		for b, batch := range [][]any{sf, zto} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[b] = a.Do(t, platform, recordScans, map[string]any{"ev": batch}).Codes()
+			}()
+		}
+		wg.Wait()
+		if len(errs[0]) > 0 || len(errs[1]) > 0 {
+			t.Fatalf("batches failed: %v %v", errs[0], errs[1])
+		}
+		var delivered, lines int64
+		db.Raw("SELECT count(*) FROM orders WHERE status = 'DELIVERED' AND number IN ?", numbers).Scan(&delivered)
+		db.Raw("SELECT count(*) FROM order_events WHERE action = 'delivered' AND order_id IN (SELECT id FROM orders WHERE number IN ?)", numbers).Scan(&lines)
+		if delivered != n || lines != n {
+			t.Errorf("%d of %d orders delivered, %d delivery lines in their history", delivered, n, lines)
 		}
 	})
 }
