@@ -87,13 +87,14 @@ func claimIdempotencyKeyResponse(tx *gorm.DB, a Actor, op Operation, key string,
 	return row.ObjectID, resp, true, nil
 }
 
-// settleIdempotencyKey records the object the request made under its key.
-func settleIdempotencyKey(tx *gorm.DB, a Actor, op Operation, key string, objectID int64) error {
+// settleIdempotencyKey records the object the request made under its key,
+// with the change's last writes w: nothing in the transaction reads it.
+func settleIdempotencyKey(w *writes, a Actor, op Operation, key string, objectID int64) {
 	if key == "" {
-		return nil
+		return
 	}
-	return tx.Exec(`UPDATE idempotency_keys SET object_id = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
-		objectID, actorKey(a), string(op), key).Error
+	w.add(nil, `UPDATE idempotency_keys SET object_id = ? WHERE actor = ? AND operation = ? AND idempotency_key = ?`,
+		objectID, actorKey(a), string(op), key)
 }
 
 // settleIdempotencyResponse records a request's whole answer under its key.

@@ -161,7 +161,8 @@ func (s *Service) PlaceOrder(ctx context.Context, a Actor, in PlaceOrderInput) (
 			return err
 		}
 		e.object("Order", o.ID)
-		return settleIdempotencyKey(tx, a, OpPlaceOrder, in.IdempotencyKey, o.ID)
+		settleIdempotencyKey(&e.pending, a, OpPlaceOrder, in.IdempotencyKey, o.ID)
+		return nil
 	})
 	if err != nil {
 		return models.Order{}, err

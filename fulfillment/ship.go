@@ -258,7 +258,8 @@ func (s *Service) packageChange(ctx context.Context, a Actor, op Operation, ref 
 		if kind == models.PackageShipment {
 			markShipped(&o, full, now, &e.pending)
 		}
-		return settleIdempotencyKey(tx, a, op, key, o.ID)
+		settleIdempotencyKey(&e.pending, a, op, key, o.ID)
+		return nil
 	})
 	if err != nil {
 		return models.Order{}, nil, err
