@@ -330,3 +330,60 @@ func TestBatchIdempotency(t *testing.T) {
 		}
 	})
 }
+
+// Rows refused for the append limit give their numbers back, all in a few
+// statements however many there are: a number no other row of the batch
+// shares is free again, and one that a good row of another order shares
+// (merged shipping) passes to that order.
+func TestRefusedRowsReleaseTheirNumbers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper := a.Login(t, shipA)
+		full, other := shippedOrder(t, a, db, 1), shippedOrder(t, a, db, 2)
+		number := func(id string) string {
+			var n string
+			db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&n)
+			return n
+		}
+		fullN, otherN := number(full), number(other)
+		var rows []any
+		for i := 1; i <= 20; i++ {
+			rows = append(rows, row(fullN, "YTO", ytoNumber(i)))
+		}
+		if p := decodeBatch(t, a.Do(t, shipper, batchAppend, map[string]any{"in": map[string]any{"rows": rows}}), "batchAppendPackages"); p.Succeeded != 20 {
+			t.Fatalf("filling to 20: %v", rowCodes(p))
+		}
+		refused := func(from, n int) int64 {
+			var rows []any
+			for i := from; i < from+n; i++ {
+				rows = append(rows, row(fullN, "YTO", ytoNumber(i)))
+			}
+			return a.CountStatements(t, func() {
+				p := decodeBatch(t, a.Do(t, shipper, batchAppend, map[string]any{"in": map[string]any{"rows": rows}}), "batchAppendPackages")
+				if p.Failed != n || rowCodes(p)[0] != "APPEND_LIMIT_REACHED" {
+					t.Errorf("past the limit: %v", rowCodes(p))
+				}
+			})
+		}
+		if three, twelve := refused(100, 3), refused(200, 12); three != twelve {
+			t.Errorf("releasing 3 numbers costs %d statements, 12 cost %d", three, twelve)
+		}
+		var held int64
+		db.Raw("SELECT count(*) FROM waybills WHERE tracking_number IN ?", []string{ytoNumber(100), ytoNumber(205)}).Scan(&held)
+		if held != 0 {
+			t.Errorf("%d released numbers still held", held)
+		}
+		// A number shared in the batch with another order of the same buyer
+		// and address passes to that order.
+		p := decodeBatch(t, a.Do(t, shipper, batchAppend, map[string]any{"in": map[string]any{"rows": []any{
+			row(fullN, "YTO", ytoNumber(300)), row(otherN, "YTO", ytoNumber(300))}}}), "batchAppendPackages")
+		if got := rowCodes(p); !slices.Equal(got, []string{"APPEND_LIMIT_REACHED", "OK"}) {
+			t.Fatalf("shared number: %v", got)
+		}
+		var owner string
+		db.Raw("SELECT 'gid://fahuo/Order/' || order_id FROM waybills WHERE tracking_number = ?", ytoNumber(300)).Scan(&owner)
+		if owner != other {
+			t.Errorf("the shared number belongs to %s, want %s", owner, other)
+		}
+	})
+}

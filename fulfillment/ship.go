@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
 )
@@ -456,18 +457,38 @@ func (s *Service) settleAppends(tx *gorm.DB, rows []*packageRow, now time.Time) 
 // claim the refused row made first passes to a good row of the batch that
 // shares it, if any, and is deleted otherwise.
 func releaseWaybills(tx *gorm.DB, released, all []*packageRow) error {
-	for _, r := range released {
-		heir := slices.IndexFunc(all, func(g *packageRow) bool {
-			return g.err == nil && g.key() == r.key() && g.order.ID != r.order.ID
-		})
-		q := tx.Model(&models.Waybill{}).Where("carrier_code = ? AND tracking_number = ? AND order_id = ?", r.carrier.Code, r.number, r.order.ID)
-		var err error
-		if heir >= 0 {
-			err = q.Update("order_id", all[heir].order.ID).Error
-		} else {
-			err = q.Delete(&models.Waybill{}).Error
+	// The first good row of another order that names each number.
+	heirs := map[waybillKey]int64{}
+	for _, g := range all {
+		if _, ok := heirs[g.key()]; !ok && g.err == nil {
+			heirs[g.key()] = g.order.ID
 		}
-		if err != nil {
+	}
+	var moved, freed [][]any
+	for _, r := range released {
+		if heir, ok := heirs[r.key()]; ok && heir != r.order.ID {
+			moved = append(moved, []any{r.carrier.Code, r.number, r.order.ID, heir})
+		} else {
+			freed = append(freed, []any{r.carrier.Code, r.number, r.order.ID})
+		}
+	}
+	d := database.DialectOf(tx)
+	for _, chunk := range chunks(moved, 1000) {
+		v, args := valuesTable(d, []string{"text", "text", "bigint", "bigint"}, chunk)
+		if err := tx.Exec("UPDATE waybills SET order_id = v.column4 FROM "+v+
+			" WHERE waybills.carrier_code = v.column1 AND waybills.tracking_number = v.column2 AND waybills.order_id = v.column3", args...).Error; err != nil {
+			return err
+		}
+	}
+	for _, chunk := range chunks(freed, 1000) {
+		v, args := valuesTable(d, []string{"text", "text", "bigint"}, chunk)
+		sql := "DELETE FROM waybills USING " + v +
+			" WHERE waybills.carrier_code = v.column1 AND waybills.tracking_number = v.column2 AND waybills.order_id = v.column3"
+		if d != database.Postgres {
+			// SQLite has no DELETE … USING.
+			sql = "DELETE FROM waybills WHERE (carrier_code, tracking_number, order_id) IN (SELECT column1, column2, column3 FROM " + v + ")"
+		}
+		if err := tx.Exec(sql, args...).Error; err != nil {
 			return err
 		}
 	}
