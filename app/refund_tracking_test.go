@@ -12,9 +12,9 @@ import (
 )
 
 const (
-	requestRefund  = `mutation($id: ID!, $r: String!) { requestRefund(orderId: $id, reason: $r) { order { status refundStatus } userErrors { code } } }`
+	requestRefund  = `mutation($id: ID!, $r: String!) { requestRefund(orderId: $id, reason: $r) { order { status refundStatus refundRequestedAt } userErrors { code } } }`
 	approveRefund  = `mutation($id: ID!) { approveRefund(orderId: $id) { order { status refundStatus closedAt } userErrors { code } } }`
-	withdrawRefund = `mutation($id: ID!) { withdrawRefund(orderId: $id) { order { status refundStatus } userErrors { code } } }`
+	withdrawRefund = `mutation($id: ID!) { withdrawRefund(orderId: $id) { order { status refundStatus refundRequestedAt } userErrors { code } } }`
 	intercept      = `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { package { interceptStatus } userErrors { code } } }`
 	orderPackages  = `query($id: ID) { order(id: $id) { status refundStatus packages { id kind status interceptStatus } history { action actorName } } }`
 )
@@ -24,6 +24,7 @@ type refundResp struct {
 		Order *struct {
 			Status, RefundStatus string
 			ClosedAt             *time.Time
+			RefundRequestedAt    *time.Time
 		}
 		UserErrors []userError
 	}
@@ -52,6 +53,9 @@ func TestRefundBeforeShippingClosesTheOrder(t *testing.T) {
 		a.MustDo(t, a.Login(t, buyer), requestRefund, &r, map[string]any{"id": id, "r": "拍错了"})
 		if codeOf(r.RequestRefund.UserErrors) != "OK" || r.RequestRefund.Order.RefundStatus != "REQUESTED" {
 			t.Fatalf("request: %+v", r.RequestRefund)
+		}
+		if at := r.RequestRefund.Order.RefundRequestedAt; at == nil || !at.Equal(a.Clock.Now()) {
+			t.Errorf("requested at %v, want %v", at, a.Clock.Now())
 		}
 		// S6: no shipping while the request is open, and nothing written.
 		packages, claims := countRows(t, db, "packages"), countRows(t, db, "waybills")
@@ -118,7 +122,7 @@ func TestABuyerCanWithdrawARefundRequest(t *testing.T) {
 			t.Fatalf("a refused withdrawal changed the order: %+v", v.Order)
 		}
 		a.MustDo(t, buyerTok, withdrawRefund, &r, map[string]any{"id": id})
-		if o := r.WithdrawRefund.Order; o == nil || o.RefundStatus != "NONE" || o.Status != "SHIPPED" {
+		if o := r.WithdrawRefund.Order; o == nil || o.RefundStatus != "NONE" || o.Status != "SHIPPED" || o.RefundRequestedAt != nil {
 			t.Fatalf("withdraw: %+v", r.WithdrawRefund)
 		}
 		// The intercepted package stays intercepted; the other needs no interception any more.
@@ -288,21 +292,25 @@ func TestTrackingScansAndDelivery(t *testing.T) {
 				Status   string
 				Packages []struct {
 					Kind, TrackingNumber, TrackingURL, Status string
+					StatusAt                                  *time.Time
 					Carrier                                   struct{ NameZh string }
 					Events                                    []struct{ Status string }
 				}
 			}
 		}
-		q := `query($id: ID) { order(id: $id) { status packages { kind trackingNumber trackingUrl status carrier { nameZh } events { status } } } }`
+		q := `query($id: ID) { order(id: $id) { status packages { kind trackingNumber trackingUrl status statusAt carrier { nameZh } events { status } } } }`
 		a.MustDo(t, a.Login(t, buyer), q, &v, map[string]any{"id": id})
 		if len(v.Order.Packages) != 3 {
 			t.Fatalf("the buyer sees %d packages, want 3 (one appended)", len(v.Order.Packages))
 		}
 		for _, p := range v.Order.Packages {
 			if p.TrackingNumber == sfNumber(1) {
-				if p.Status != "IN_TRANSIT" || len(p.Events) != 2 || p.Events[0].Status != "IN_TRANSIT" {
+				if p.Status != "IN_TRANSIT" || len(p.Events) != 2 || p.Events[0].Status != "IN_TRANSIT" ||
+					p.StatusAt == nil || !p.StatusAt.Equal(now.Add(5*time.Hour)) {
 					t.Errorf("SF package: %+v", p)
 				}
+			} else if p.Kind == "APPENDED" && p.StatusAt != nil {
+				t.Errorf("a package without scans has a status time: %+v", p)
 			}
 		}
 		// Another buyer and another shop see nothing.

@@ -308,27 +308,28 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
-		Buyer          func(childComplexity int) int
-		ClosedAt       func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DelayReport    func(childComplexity int) int
-		DeliveredAt    func(childComplexity int) int
-		FirstShippedAt func(childComplexity int) int
-		FreightMoney   func(childComplexity int) int
-		GID            func(childComplexity int) int
-		History        func(childComplexity int) int
-		Lines          func(childComplexity int) int
-		Number         func(childComplexity int) int
-		Packages       func(childComplexity int) int
-		PaidAt         func(childComplexity int) int
-		PromisedShipBy func(childComplexity int) int
-		Recipient      func(childComplexity int) int
-		RefundReason   func(childComplexity int) int
-		RefundStatus   func(childComplexity int) int
-		ShippedAt      func(childComplexity int) int
-		Shop           func(childComplexity int) int
-		Status         func(childComplexity int) int
-		TotalMoney     func(childComplexity int) int
+		Buyer             func(childComplexity int) int
+		ClosedAt          func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DelayReport       func(childComplexity int) int
+		DeliveredAt       func(childComplexity int) int
+		FirstShippedAt    func(childComplexity int) int
+		FreightMoney      func(childComplexity int) int
+		GID               func(childComplexity int) int
+		History           func(childComplexity int) int
+		Lines             func(childComplexity int) int
+		Number            func(childComplexity int) int
+		Packages          func(childComplexity int) int
+		PaidAt            func(childComplexity int) int
+		PromisedShipBy    func(childComplexity int) int
+		Recipient         func(childComplexity int) int
+		RefundReason      func(childComplexity int) int
+		RefundRequestedAt func(childComplexity int) int
+		RefundStatus      func(childComplexity int) int
+		ShippedAt         func(childComplexity int) int
+		Shop              func(childComplexity int) int
+		Status            func(childComplexity int) int
+		TotalMoney        func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -373,6 +374,7 @@ type ComplexityRoot struct {
 		PickedUpAt      func(childComplexity int) int
 		ShippedAt       func(childComplexity int) int
 		Status          func(childComplexity int) int
+		StatusAt        func(childComplexity int) int
 		TrackingNumber  func(childComplexity int) int
 		TrackingURL     func(childComplexity int) int
 	}
@@ -2023,6 +2025,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.RefundReason(childComplexity), true
+	case "Order.refundRequestedAt":
+		if e.ComplexityRoot.Order.RefundRequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.RefundRequestedAt(childComplexity), true
 	case "Order.refundStatus":
 		if e.ComplexityRoot.Order.RefundStatus == nil {
 			break
@@ -2232,6 +2240,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Package.Status(childComplexity), true
+	case "Package.statusAt":
+		if e.ComplexityRoot.Package.StatusAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Package.StatusAt(childComplexity), true
 	case "Package.trackingNumber":
 		if e.ComplexityRoot.Package.TrackingNumber == nil {
 			break
@@ -3784,6 +3798,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_refundStatus(ctx, field)
 	case "refundReason":
 		return ec.fieldContext_Order_refundReason(ctx, field)
+	case "refundRequestedAt":
+		return ec.fieldContext_Order_refundRequestedAt(ctx, field)
 	case "history":
 		return ec.fieldContext_Order_history(ctx, field)
 	}
@@ -3876,6 +3892,8 @@ func (ec *executionContext) childFields_Package(ctx context.Context, field graph
 		return ec.fieldContext_Package_interceptStatus(ctx, field)
 	case "pickedUpAt":
 		return ec.fieldContext_Package_pickedUpAt(ctx, field)
+	case "statusAt":
+		return ec.fieldContext_Package_statusAt(ctx, field)
 	case "events":
 		return ec.fieldContext_Package_events(ctx, field)
 	}
@@ -10358,6 +10376,29 @@ func (ec *executionContext) fieldContext_Order_refundReason(_ context.Context, f
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
+func (ec *executionContext) _Order_refundRequestedAt(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundRequestedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundRequestedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refundRequestedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Order_history(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11149,6 +11190,29 @@ func (ec *executionContext) _Package_pickedUpAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Package_pickedUpAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Package", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Package_statusAt(ctx context.Context, field graphql.CollectedField, obj *models.Package) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Package_statusAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Package_statusAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Package", field, false, false, "Time")
 }
 
@@ -19927,6 +19991,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "refundRequestedAt":
+			out.Values[i] = ec._Order_refundRequestedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "history":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -20221,6 +20290,11 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "pickedUpAt":
 			out.Values[i] = ec._Package_pickedUpAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAt":
+			out.Values[i] = ec._Package_statusAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
