@@ -52,11 +52,7 @@ func (p *pages) batch(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	rows := make([]fulfillment.BatchRow, len(f.Rows))
-	for i, row := range f.Rows {
-		rows[i] = fulfillment.BatchRow{OrderNumber: row.Values[batchfile.KeyOrderNumber], Carrier: row.Values[batchfile.KeyCarrier],
-			TrackingNumber: row.Values[batchfile.KeyTrackingNumber], Line: row.Line, Err: row.Err}
-	}
+	rows := fulfillment.BatchRowsOf(f)
 	run := p.svc.BatchShipOrders
 	if view.Kind == "append" {
 		run = p.svc.BatchAppendPackages

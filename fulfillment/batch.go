@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fahuo/fahuo/batchfile"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
 )
@@ -23,6 +24,18 @@ type BatchRow struct {
 	// Err refuses the row before it is judged (a cell the file reader
 	// could not read).
 	Err *models.Error
+}
+
+// BatchRowsOf turns the rows of an uploaded batch file (read with
+// batchfile.ShipmentSpec) into batch rows; a row the file could not read
+// keeps its error and its line.
+func BatchRowsOf(f *batchfile.File) []BatchRow {
+	rows := make([]BatchRow, len(f.Rows))
+	for i, r := range f.Rows {
+		rows[i] = BatchRow{OrderNumber: r.Values[batchfile.KeyOrderNumber], Carrier: r.Values[batchfile.KeyCarrier],
+			TrackingNumber: r.Values[batchfile.KeyTrackingNumber], Line: r.Line, Err: r.Err}
+	}
+	return rows
 }
 
 // BatchRowResult says what became of one row.

@@ -76,10 +76,5 @@ func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
 		}
 		return nil, fmt.Errorf("read batch file: %w", err)
 	}
-	rows := make([]fulfillment.BatchRow, len(f.Rows))
-	for i, r := range f.Rows {
-		rows[i] = fulfillment.BatchRow{OrderNumber: r.Values[batchfile.KeyOrderNumber], Carrier: r.Values[batchfile.KeyCarrier],
-			TrackingNumber: r.Values[batchfile.KeyTrackingNumber], Line: r.Line, Err: r.Err}
-	}
-	return rows, nil
+	return fulfillment.BatchRowsOf(f), nil
 }
