@@ -382,3 +382,52 @@ func TestParallelScanBatchesDeliverOnce(t *testing.T) {
 		}
 	})
 }
+
+// A call takes up to 1000 scans, recorded whole; 1001 are refused whole and
+// record nothing.
+func TestScanBatchBoundary(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper, platform := a.Login(t, shipA), a.Login(t, platfm)
+		var numbers []string
+		for i := range 4 {
+			id, _ := newOrder(t, a, db, buyer)
+			if r := ship(t, a, shipper, map[string]any{"orderId": id, "packages": []any{pkg("SF", sfNumber(900+i))}}); r.code() != "OK" {
+				t.Fatalf("ship: %+v", r.ShipOrder.UserErrors)
+			}
+			numbers = append(numbers, sfNumber(900+i))
+		}
+		start := a.Clock.Now()
+		a.Clock.Advance(48 * time.Hour)
+		events := make([]any, 1001)
+		for i := range events {
+			events[i] = scan("SF", numbers[i%4], "IN_TRANSIT", start.Add(time.Duration(i)*time.Minute))
+		}
+		before := countRows(t, db, "tracking_events")
+		var res struct {
+			RecordTrackingEvents struct {
+				Results    []struct{ Recorded bool }
+				UserErrors []userError
+			}
+		}
+		a.MustDo(t, platform, recordScans, &res, map[string]any{"ev": events})
+		if codeOf(res.RecordTrackingEvents.UserErrors) != "BATCH_TOO_LARGE" || countRows(t, db, "tracking_events") != before {
+			t.Errorf("1001 scans: %+v", res.RecordTrackingEvents.UserErrors)
+		}
+		a.MustDo(t, platform, recordScans, &res, map[string]any{"ev": events[:1000]})
+		recorded := 0
+		for _, r := range res.RecordTrackingEvents.Results {
+			if r.Recorded {
+				recorded++
+			}
+		}
+		if len(res.RecordTrackingEvents.UserErrors) != 0 || recorded != 1000 || countRows(t, db, "tracking_events")-before != 1000 {
+			t.Errorf("1000 scans: %d recorded, %+v", recorded, res.RecordTrackingEvents.UserErrors)
+		}
+		var latest string
+		db.Raw("SELECT status FROM packages WHERE tracking_number = ?", numbers[3]).Scan(&latest)
+		if latest != "IN_TRANSIT" {
+			t.Errorf("package status after the batch: %q", latest)
+		}
+	})
+}
