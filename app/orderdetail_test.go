@@ -80,3 +80,41 @@ func TestOneOrderReadsAsTheListDoes(t *testing.T) {
 		}
 	})
 }
+
+// Order numbers are unique within a shop only. The platform, which reads
+// every shop, gets one order for a number two shops share, with that
+// order's own lines, never a mix of both.
+func TestOneOrderForANumberTwoShopsShare(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		id, _ := newOrder(t, a, db, buyer)
+		var lj string
+		db.Raw("SELECT id FROM products WHERE sku = 'LJ-250'").Scan(&lj)
+		other := place(t, a, a.Login(t, buyer), orderIn("440305", item("gid://fahuo/Product/"+lj, 1)))
+		if other.PlaceOrder.Order == nil {
+			t.Fatalf("place in shop B: %+v", other.PlaceOrder.UserErrors)
+		}
+		var number string
+		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		if err := db.Exec("UPDATE orders SET number = ? WHERE id = ?", number, other.PlaceOrder.Order.ID[len("gid://fahuo/Order/"):]).Error; err != nil {
+			t.Fatal(err)
+		}
+		var o struct {
+			Order *struct {
+				ID    string
+				Lines []struct{ SKU string }
+			}
+		}
+		a.MustDo(t, a.Login(t, platfm), `query($n: String) { order(number: $n) { id lines { sku } } }`, &o, map[string]any{"n": number})
+		if o.Order == nil {
+			t.Fatal("the platform found no order")
+		}
+		want := 2
+		if o.Order.ID == other.PlaceOrder.Order.ID {
+			want = 1
+		}
+		if len(o.Order.Lines) != want {
+			t.Errorf("order %s has %d lines, want %d: %+v", o.Order.ID, len(o.Order.Lines), want, o.Order.Lines)
+		}
+	})
+}

@@ -115,6 +115,7 @@ func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (Order
 	if err != nil {
 		return OrderDetail{}, err
 	}
+	// One order, as Order takes one: numbers are unique within a shop only.
 	// Both halves select the same columns; each joins the other's tables
 	// on a condition that never holds, so that those columns are NULL but
 	// keep their types (SQLite types a UNION's columns by its first half).
@@ -135,7 +136,7 @@ func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (Order
 		PlineOrderLineID *int64
 		PlineQuantity    *int64
 	}
-	if err := s.db.WithContext(ctx).Raw(sql, q.Table("orders").Select("orders.*")).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(sql, q.Table("orders").Select("orders.*").Order("orders.id").Limit(1)).Scan(&rows).Error; err != nil {
 		return OrderDetail{}, fmt.Errorf("order with lines and packages: %w", err)
 	}
 	if len(rows) == 0 {
