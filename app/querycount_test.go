@@ -45,12 +45,17 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 			return a.CountStatements(t, func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": n}) })
 		}
 		// Session, then the order joined with its lines followed by its
-		// packages joined with theirs.
-		if got := w1Count(numbers[1]); got != 2 {
-			t.Errorf("W1 on a shipped order: %d statements, want 2", got)
+		// packages joined with theirs: one statement on PostgreSQL, two on
+		// SQLite, where two plain joins are faster and cost no round trip.
+		want := int64(3)
+		if database.DialectOf(db) == database.Postgres {
+			want = 2
 		}
-		if got := w1Count(numbers[0]); got != 2 {
-			t.Errorf("W1 on a pending order: %d statements, want 2", got)
+		if got := w1Count(numbers[1]); got != want {
+			t.Errorf("W1 on a shipped order: %d statements, want %d", got, want)
+		}
+		if got := w1Count(numbers[0]); got != want {
+			t.Errorf("W1 on a pending order: %d statements, want %d", got, want)
 		}
 		owner := a.Login(t, ownerA)
 		w2Count := func(first int) int64 {

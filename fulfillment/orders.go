@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/carriers"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
@@ -98,14 +99,32 @@ type OrderDetail struct {
 }
 
 // OrderDetail is Order with the order's lines and packages and the
-// packages' lines, read in one statement (the order joined with its lines,
-// followed by its packages joined with theirs): for reads that show them
-// all, such as a buyer following an order or a merchant's order page.
-// Errors as for Order.
+// packages' lines, read in one statement on PostgreSQL (the order joined
+// with its lines, followed by its packages joined with theirs): for reads
+// that show them all, such as a buyer following an order or a merchant's
+// order page. SQLite, whose statements cost no round trip, reads the order
+// with its lines and then the packages with theirs: two plain joins run
+// faster there than one UNION over a materialised order. Errors as for
+// Order.
 func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
 	q, err := s.orderQuery(ctx, a, ref)
 	if err != nil {
 		return OrderDetail{}, err
+	}
+	if database.DialectOf(q) != database.Postgres {
+		o, lines, found, err := withLines(q)
+		if err != nil || !found {
+			if err == nil {
+				err = models.Errorf(models.CodeNotFound, "no such order")
+			}
+			return OrderDetail{}, err
+		}
+		k := KeyOf(o)
+		pkgs, plines, err := s.PackagesWithLines(ctx, a, []Key{k})
+		if err != nil {
+			return OrderDetail{}, err
+		}
+		return OrderDetail{Order: o, Lines: lines, Packages: pkgs[k], PackageLines: plines}, nil
 	}
 	lineCols, err := prefixedColumns(q, &models.OrderLine{}, "order_lines", "line_")
 	if err != nil {
@@ -185,15 +204,16 @@ func withLines(q *gorm.DB) (models.Order, []models.OrderLine, bool, error) {
 	}
 	if err := q.Table("orders").Select("orders.*, " + cols).
 		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
-		Order("order_lines.line_no").Scan(&rows).Error; err != nil {
+		Order("orders.id, order_lines.line_no").Scan(&rows).Error; err != nil {
 		return models.Order{}, nil, false, err
 	}
 	if len(rows) == 0 {
 		return models.Order{}, nil, false, nil
 	}
+	// One order, as Order takes one: numbers are unique within a shop only.
 	lines := make([]models.OrderLine, 0, len(rows))
 	for _, r := range rows {
-		if r.Line.ID != 0 {
+		if r.Line.ID != 0 && r.Order.ID == rows[0].Order.ID {
 			lines = append(lines, r.Line)
 		}
 	}
