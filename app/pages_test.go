@@ -481,3 +481,48 @@ func TestOrderPageOffersOnlyChangesThatCanSucceed(t *testing.T) {
 		}
 	})
 }
+
+func TestTheShopRejectsARefundOnTheOrderPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
+		a := apptest.New(t, dbURL)
+		gid, _ := newOrder(t, a, db, buyer)
+		var number string
+		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		page := "/orders/" + number
+		me, owner := loginCookie(t, a, buyer), loginCookie(t, a, ownerA)
+		find := func(w *httptest.ResponseRecorder, testid string) int {
+			doc, _ := goquery.NewDocumentFromReader(w.Body)
+			return doc.Find(`[data-testid="` + testid + `"]`).Length()
+		}
+		if w := get(a, page, owner); find(w, "reject-refund-form") != 0 {
+			t.Error("a reject form without a request")
+		}
+		if w := postForm(a, page+"/refund", url.Values{"reason": {"拍错了"}}, me); w.Code != http.StatusSeeOther {
+			t.Fatalf("refund: %d", w.Code)
+		}
+		if w := get(a, page, me); find(w, "reject-refund-form") != 0 {
+			t.Error("the buyer is offered the shop's reject form")
+		}
+		if w := get(a, page, owner); find(w, "reject-refund-form") != 1 {
+			t.Fatal("no reject form for the owner")
+		}
+		if w := postForm(a, page+"/reject-refund", url.Values{"reason": {" "}}, owner); w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("a blank reason: %d", w.Code)
+		}
+		if w := postForm(a, page+"/reject-refund", url.Values{"reason": {"已与买家协商"}}, owner); w.Code != http.StatusSeeOther {
+			t.Fatalf("reject: %d", w.Code)
+		}
+		// The buyer reads the reason in the history and may ask again.
+		if body := get(a, page, me).Body.String(); strings.Contains(body, "退款中") || !strings.Contains(body, "已与买家协商") {
+			t.Errorf("the buyer's page after the rejection: %s", body)
+		}
+		if w := get(a, page, me); find(w, "refund-form") != 1 {
+			t.Error("the buyer cannot ask again after the rejection")
+		}
+		var status string
+		db.Raw("SELECT refund_status FROM orders WHERE number = ?", number).Scan(&status)
+		if status != "NONE" {
+			t.Errorf("refund status after the rejection: %s", status)
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -428,6 +430,100 @@ func TestScanBatchBoundary(t *testing.T) {
 		db.Raw("SELECT status FROM packages WHERE tracking_number = ?", numbers[3]).Scan(&latest)
 		if latest != "IN_TRANSIT" {
 			t.Errorf("package status after the batch: %q", latest)
+		}
+	})
+}
+
+const rejectRefund = `mutation($id: ID!, $r: String!) { rejectRefund(orderId: $id, reason: $r) {
+	order { status refundStatus refundRequestedAt } userErrors { code field } } }`
+
+// The shop turns down a refund request with a reason: the order is as it
+// was before the request (it can ship again, packages still to intercept
+// need not be, one intercepted stays so), the reason is in the history the
+// buyer reads, and the buyer may ask again. Other roles, other shops, a
+// blank reason and a request no longer open are refused and change
+// nothing.
+func TestRefundRejection(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		shipper, owner, buyerTok := a.Login(t, shipA), a.Login(t, ownerA), a.Login(t, buyer)
+		id, lines := newOrder(t, a, db, buyer)
+		ship(t, a, shipper, map[string]any{"orderId": id, "packages": []any{
+			pkg("SF", sfNumber(61), line(lines[0], 2)), pkg("ZTO", ztoNumber(61), line(lines[1], 1))}})
+		var r refundResp
+		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": id, "r": "不想要了"})
+		var v orderView
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		intercepted := v.Order.Packages[0].ID
+		a.MustDo(t, owner, intercept, nil, map[string]any{"id": intercepted})
+
+		var rej struct {
+			RejectRefund struct {
+				Order *struct {
+					Status, RefundStatus string
+					RefundRequestedAt    *time.Time
+				}
+				UserErrors []userError
+			}
+		}
+		for _, c := range []struct{ name, token, reason, code string }{
+			{"the shipper", shipper, "不退", "FORBIDDEN"},
+			{"a viewer", a.Login(t, viewerA), "不退", "FORBIDDEN"},
+			{"the buyer", buyerTok, "不退", "FORBIDDEN"},
+			{"another shop", a.Login(t, ownerB), "不退", "NOT_FOUND"},
+			{"a blank reason", owner, "  ", "INVALID_ARGUMENT"},
+		} {
+			res := a.Do(t, c.token, rejectRefund, map[string]any{"id": id, "r": c.reason})
+			got := ""
+			if codes := res.Codes(); len(codes) > 0 {
+				got = codes[0]
+			} else {
+				_ = json.Unmarshal(res.Data, &rej)
+				got = codeOf(rej.RejectRefund.UserErrors)
+			}
+			if got != c.code {
+				t.Errorf("%s: %s, want %s", c.name, got, c.code)
+			}
+		}
+		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
+		if v.Order.RefundStatus != "REQUESTED" {
+			t.Fatalf("a refused rejection changed the order: %+v", v.Order)
+		}
+
+		a.MustDo(t, owner, rejectRefund, &rej, map[string]any{"id": id, "r": "商品已签收前无法退款，请联系客服"})
+		if o := rej.RejectRefund.Order; o == nil || o.RefundStatus != "NONE" || o.Status != "SHIPPED" || o.RefundRequestedAt != nil {
+			t.Fatalf("reject: %+v", rej.RejectRefund)
+		}
+		a.MustDo(t, buyerTok, orderPackages, &v, map[string]any{"id": id})
+		for _, p := range v.Order.Packages {
+			want := "NONE"
+			if p.ID == intercepted {
+				want = "INTERCEPTED"
+			}
+			if p.InterceptStatus != want {
+				t.Errorf("package %s: %s, want %s", p.ID, p.InterceptStatus, want)
+			}
+		}
+		var detail string
+		db.Raw("SELECT detail FROM order_events WHERE action = 'rejectRefund' AND order_id = ?", id[len("gid://fahuo/Order/"):]).Scan(&detail)
+		if h := v.Order.History; h[len(h)-1].Action != "rejectRefund" || !strings.Contains(detail, "请联系客服") {
+			t.Errorf("history: %+v, detail %q", h, detail)
+		}
+		a.MustDo(t, owner, rejectRefund, &rej, map[string]any{"id": id, "r": "again"})
+		if codeOf(rej.RejectRefund.UserErrors) != "INVALID_STATE" {
+			t.Errorf("rejecting twice: %+v", rej.RejectRefund.UserErrors)
+		}
+		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": id, "r": "再申请一次"})
+		if codeOf(r.RequestRefund.UserErrors) != "OK" {
+			t.Errorf("asking again: %+v", r.RequestRefund.UserErrors)
+		}
+
+		// A pending order can ship again once its request is turned down.
+		pending, _ := newOrder(t, a, db, buyer)
+		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": pending, "r": "拍错了"})
+		a.MustDo(t, owner, rejectRefund, &rej, map[string]any{"id": pending, "r": "已发货在途"})
+		if s := ship(t, a, shipper, map[string]any{"orderId": pending, "packages": []any{pkg("SF", sfNumber(62))}}); s.code() != "OK" {
+			t.Errorf("shipping after a rejection: %+v", s.ShipOrder.UserErrors)
 		}
 	})
 }

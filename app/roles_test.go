@@ -124,6 +124,8 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
 			{fulfillment.OpApproveRefund, `mutation($id: ID!) { approveRefund(orderId: $id) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
+			{fulfillment.OpRejectRefund, `mutation($id: ID!) { rejectRefund(orderId: $id, reason: "不符合退款条件") { userErrors { code } } }`,
+				func(int64) map[string]any { return map[string]any{"id": buyerOrder} }},
 			{fulfillment.OpMarkIntercepted, `mutation($id: ID!) { markPackageIntercepted(packageId: $id) { userErrors { code } } }`,
 				func(int64) map[string]any { return map[string]any{"id": packageID} }},
 			{fulfillment.OpRecordTrackingEvents, `mutation($t: String!, $at: Time!) { recordTrackingEvents(events: [{ carrier: "SF", trackingNumber: $t, status: IN_TRANSIT, at: $at }]) { userErrors { code } } }`,

@@ -58,6 +58,7 @@ func New(svc *fulfillment.Service, opts Options) http.Handler {
 	mux.HandleFunc("POST /orders/{number}/append", p.appendPackage)
 	mux.HandleFunc("POST /orders/{number}/refund", p.requestRefund)
 	mux.HandleFunc("POST /orders/{number}/approve-refund", p.approveRefund)
+	mux.HandleFunc("POST /orders/{number}/reject-refund", p.rejectRefund)
 	mux.HandleFunc("POST /orders/{number}/withdraw-refund", p.withdrawRefund)
 	mux.HandleFunc("POST /orders/{number}/intercept/{package}", p.intercept)
 	mux.HandleFunc("GET /batch", p.batchForm)

@@ -171,6 +171,13 @@ func (p *pages) approveRefund(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (p *pages) rejectRefund(w http.ResponseWriter, r *http.Request) {
+	p.act(w, r, func(a fulfillment.Actor, o models.Order) (string, error) {
+		_, err := p.svc.RejectRefund(r.Context(), a, o.ID, r.PostFormValue("reason"))
+		return "notice.refundRejected", err
+	})
+}
+
 func (p *pages) intercept(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("package"), 10, 64)
 	p.act(w, r, func(a fulfillment.Actor, o models.Order) (string, error) {
@@ -269,7 +276,7 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 	}
 	can := p.svc.ActionsOn(a, o)
 	view.CanShip, view.CanAppend, view.CanIntercept, view.CanReveal = can.Ship, can.Append, can.Intercept, can.Reveal
-	view.CanRequestRefund, view.CanWithdrawRefund, view.CanApproveRefund = can.RequestRefund, can.WithdrawRefund, can.ApproveRefund
+	view.CanRequestRefund, view.CanWithdrawRefund, view.CanApproveRefund, view.CanRejectRefund = can.RequestRefund, can.WithdrawRefund, can.ApproveRefund, can.RejectRefund
 	for i := 0; i < shipSlots; i++ {
 		view.ShipSlots = append(view.ShipSlots, i)
 	}

@@ -33,6 +33,7 @@ const (
 	OpBatchAppendPackages    Operation = "batchAppendPackages"
 	OpRequestRefund          Operation = "requestRefund"
 	OpApproveRefund          Operation = "approveRefund"
+	OpRejectRefund           Operation = "rejectRefund"
 	OpWithdrawRefund         Operation = "withdrawRefund"
 	OpMarkIntercepted        Operation = "markPackageIntercepted"
 	OpRecordTrackingEvents   Operation = "recordTrackingEvents"
@@ -85,6 +86,7 @@ var permissions = map[Operation][]models.Role{
 	OpBatchAppendPackages:    {models.RoleOwner, models.RoleShipper},
 	OpRequestRefund:          {models.RoleBuyer},
 	OpApproveRefund:          {models.RoleOwner, models.RoleService},
+	OpRejectRefund:           {models.RoleOwner, models.RoleService},
 	OpWithdrawRefund:         {models.RoleBuyer},
 	OpMarkIntercepted:        {models.RoleOwner, models.RoleShipper, models.RoleService},
 	OpRecordTrackingEvents:   {models.RolePlatform},

@@ -170,19 +170,76 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
 		}
 		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
-		released := tx.Model(&models.Package{}).
-			Where("shop_id = ? AND order_id = ? AND intercept_status = ?", o.ShopID, o.ID, models.InterceptRequired).
-			Update("intercept_status", models.InterceptNone)
-		if released.Error != nil {
-			return released.Error
+		released, err := releaseInterceptions(tx, o)
+		if err != nil {
+			return err
 		}
 		detail := "买家撤销退款申请"
-		if released.RowsAffected > 0 {
-			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released.RowsAffected)
+		if released > 0 {
+			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released)
 		}
 		return addEvent(tx, o, a, now, "withdrawRefund", detail)
 	})
 	return o, err
+}
+
+// RejectRefund lets the shop turn down an open refund request (拒绝退款),
+// with the reason the buyer will read in the order's history. The order is
+// as it was before the request: it can ship again, and packages still
+// marked INTERCEPT_REQUIRED go back to NONE (one already intercepted stays
+// INTERCEPTED). The buyer may ask again.
+//
+// Errors: FORBIDDEN for roles other than owner and customer service;
+// NOT_FOUND for an order not in the actor's shop; INVALID_ARGUMENT for a
+// reason that is blank or over 500 characters; INVALID_STATE with no
+// request open.
+func (s *Service) RejectRefund(ctx context.Context, a Actor, orderID int64, reason string) (models.Order, error) {
+	var o models.Order
+	e := &audit{op: OpRejectRefund}
+	e.object("Order", orderID)
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return o, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed"))
+	}
+	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
+		var err error
+		if o, err = lockOrder(tx, a, OrderRef{ID: orderID}); err != nil {
+			return err
+		}
+		if o.RefundStatus != models.RefundRequested {
+			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+		}
+		now := s.clock.Now()
+		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundRequested).
+			Updates(map[string]any{"refund_status": models.RefundNone, "refund_reason": "", "refund_requested_at": nil, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+		}
+		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
+		released, err := releaseInterceptions(tx, o)
+		if err != nil {
+			return err
+		}
+		detail := "商家拒绝退款：" + reason
+		if released > 0 {
+			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released)
+		}
+		return addEvent(tx, o, a, now, "rejectRefund", detail)
+	})
+	return o, err
+}
+
+// releaseInterceptions sets the order's packages still waiting to be
+// intercepted back to NONE, once its refund request is gone, and says how
+// many there were.
+func releaseInterceptions(tx *gorm.DB, o models.Order) (int64, error) {
+	res := tx.Model(&models.Package{}).
+		Where("shop_id = ? AND order_id = ? AND intercept_status = ?", o.ShopID, o.ID, models.InterceptRequired).
+		Update("intercept_status", models.InterceptNone)
+	return res.RowsAffected, res.Error
 }
 
 // refundable checks that an order can take a refund request (F1).
@@ -202,7 +259,7 @@ func refundable(o models.Order) *models.Error {
 // the same checks the changes themselves run, so that the pages offer only
 // the forms that can succeed.
 type OrderActions struct {
-	Ship, Append, RequestRefund, WithdrawRefund, ApproveRefund, Intercept, Reveal bool
+	Ship, Append, RequestRefund, WithdrawRefund, ApproveRefund, RejectRefund, Intercept, Reveal bool
 }
 
 // ActionsOn returns what the actor could do to the order now.
@@ -215,6 +272,7 @@ func (s *Service) ActionsOn(a Actor, o models.Order) OrderActions {
 		RequestRefund:  buyer && refundable(o) == nil,
 		WithdrawRefund: buyer && o.RefundStatus == models.RefundRequested,
 		ApproveRefund:  shop && Allowed(a, OpApproveRefund) && o.RefundStatus == models.RefundRequested,
+		RejectRefund:   shop && Allowed(a, OpRejectRefund) && o.RefundStatus == models.RefundRequested,
 		Intercept:      shop && Allowed(a, OpMarkIntercepted),
 		Reveal:         shop && Allowed(a, OpRevealRecipient) && revealable(o, s.clock.Now()) == nil,
 	}

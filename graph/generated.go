@@ -293,6 +293,7 @@ type ComplexityRoot struct {
 		PlaceOrder             func(childComplexity int, input model.PlaceOrderInput) int
 		PublishAnnouncement    func(childComplexity int, input model.PublishAnnouncementInput) int
 		RecordTrackingEvents   func(childComplexity int, events []*model.TrackingEventInput) int
+		RejectRefund           func(childComplexity int, orderID string, reason string) int
 		RequestRefund          func(childComplexity int, orderID string, reason string) int
 		RevealRecipient        func(childComplexity int, orderID string, fields []fulfillment.RecipientField) int
 		ReviewDelayReport      func(childComplexity int, id string, decision model.ReviewDecision, rejectReason *string) int
@@ -694,6 +695,7 @@ type MutationResolver interface {
 	RequestRefund(ctx context.Context, orderID string, reason string) (*model.RefundPayload, error)
 	WithdrawRefund(ctx context.Context, orderID string) (*model.RefundPayload, error)
 	ApproveRefund(ctx context.Context, orderID string) (*model.RefundPayload, error)
+	RejectRefund(ctx context.Context, orderID string, reason string) (*model.RefundPayload, error)
 	MarkPackageIntercepted(ctx context.Context, packageID string) (*model.PackagePayload, error)
 	RecordTrackingEvents(ctx context.Context, events []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 	CreateStaffMember(ctx context.Context, input model.CreateStaffMemberInput) (*model.StaffMemberPayload, error)
@@ -1796,6 +1798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordTrackingEvents(childComplexity, args["events"].([]*model.TrackingEventInput)), true
+	case "Mutation.rejectRefund":
+		if e.ComplexityRoot.Mutation.RejectRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectRefund(childComplexity, args["orderId"].(string), args["reason"].(string)), true
 	case "Mutation.requestRefund":
 		if e.ComplexityRoot.Mutation.RequestRefund == nil {
 			break
@@ -4659,6 +4672,28 @@ func (ec *executionContext) field_Mutation_recordTrackingEvents_args(ctx context
 		return nil, err
 	}
 	args["events"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -9574,6 +9609,50 @@ func (ec *executionContext) fieldContext_Mutation_approveRefund(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_approveRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectRefund(ctx, fc.Args["orderId"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+			return ec.marshalNRefundPayload2ᚖgithubᚗcomᚋfahuoᚋfahuoᚋgraphᚋmodelᚐRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19811,6 +19890,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "approveRefund":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_approveRefund(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectRefund(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -105,6 +105,19 @@ func (r *mutationResolver) ApproveRefund(ctx context.Context, orderID string) (*
 	return &model.RefundPayload{UserErrors: ue}, err
 }
 
+// RejectRefund is the resolver for the rejectRefund field.
+func (r *mutationResolver) RejectRefund(ctx context.Context, orderID string, reason string) (*model.RefundPayload, error) {
+	id, err := parseID("Order", orderID, "orderId")
+	if err == nil {
+		var o models.Order
+		if o, err = r.Service.RejectRefund(ctx, fulfillment.ActorFrom(ctx), id, reason); err == nil {
+			return &model.RefundPayload{Order: &o, UserErrors: []*models.Error{}}, nil
+		}
+	}
+	ue, err := userErrors(err)
+	return &model.RefundPayload{UserErrors: ue}, err
+}
+
 // MarkPackageIntercepted is the resolver for the markPackageIntercepted field.
 func (r *mutationResolver) MarkPackageIntercepted(ctx context.Context, packageID string) (*model.PackagePayload, error) {
 	id, err := parseID("Package", packageID, "packageId")
