@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,30 +201,84 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 	})
 }
 
-// The permission table says what the README promises; a change to either
-// must be deliberate.
+// The permission table in fulfillment/access.go is the one the README
+// shows under "Who may do what": every row of the README's table names its
+// operations, and each operation's roles (and whether tokens are shut out)
+// must be the same in both, for every operation there is.
 func TestThePermissionTable(t *testing.T) {
-	want := map[fulfillment.Operation][]models.Role{
-		fulfillment.OpRevealRecipient:        {models.RoleOwner, models.RoleService},
-		fulfillment.OpCreateStaffMember:      {models.RoleOwner},
-		fulfillment.OpUpdateStaffMember:      {models.RoleOwner},
-		fulfillment.OpCreateAPIToken:         {models.RoleOwner},
-		fulfillment.OpRevokeAPIToken:         {models.RoleOwner},
-		fulfillment.OpUpdatePlatformSettings: {models.RolePlatform},
-		fulfillment.OpReadAuditLog:           {models.RoleOwner, models.RolePlatform},
+	rows := map[string][]fulfillment.Operation{
+		"read orders (`order`, `orders`)": {fulfillment.OpReadOrders},
+		"`logout`":                        {fulfillment.OpLogout},
+		"`createApiToken`, `revokeApiToken`, `apiTokens`":          {fulfillment.OpCreateAPIToken, fulfillment.OpRevokeAPIToken, fulfillment.OpReadAPITokens},
+		"`createStaffMember`, `updateStaffMember`, `staffMembers`": {fulfillment.OpCreateStaffMember, fulfillment.OpUpdateStaffMember, fulfillment.OpReadStaff},
+		"`revealRecipient`, `revealQuota`":                         {fulfillment.OpRevealRecipient},
+		"templates and products: create, update, delete": {fulfillment.OpCreateShippingTemplate, fulfillment.OpUpdateShippingTemplate,
+			fulfillment.OpDeleteShippingTemplate, fulfillment.OpCreateProduct, fulfillment.OpUpdateProduct},
+		"read templates, products, `nonDeliveryRegions`": {fulfillment.OpReadShopSetup},
+		"`placeOrder`":         {fulfillment.OpPlaceOrder},
+		"`updateShopStanding`": {fulfillment.OpUpdateShopStanding},
+		"`shipOrder`, `appendPackages`, both batches": {fulfillment.OpShipOrder, fulfillment.OpAppendPackages,
+			fulfillment.OpBatchShipOrders, fulfillment.OpBatchAppendPackages},
+		"`approveRefund`, `rejectRefund`":                 {fulfillment.OpApproveRefund, fulfillment.OpRejectRefund},
+		"`markPackageIntercepted`":                        {fulfillment.OpMarkIntercepted},
+		"`requestRefund`, `withdrawRefund`":               {fulfillment.OpRequestRefund, fulfillment.OpWithdrawRefund},
+		"`recordTrackingEvents`":                          {fulfillment.OpRecordTrackingEvents},
+		"`createDelayReport`, `setShippingCapacity`":      {fulfillment.OpCreateDelayReport, fulfillment.OpSetShippingCapacity},
+		"read reports, `shopMetrics`, `shippingCapacity`": {fulfillment.OpReadReports, fulfillment.OpReadFigures},
+		"`reviewDelayReport`, `publishAnnouncement`":      {fulfillment.OpReviewDelayReport, fulfillment.OpPublishAnnouncement},
+		"`auditLog`": {fulfillment.OpReadAuditLog},
+		"`updatePlatformSettings`, `platformSettings`": {fulfillment.OpUpdatePlatformSettings, fulfillment.OpReadPlatformSettings},
 	}
+	columns := []models.Role{models.RoleOwner, models.RoleShipper, models.RoleService, models.RoleOperations, models.RoleViewer,
+		models.RoleBuyer, models.RolePlatform}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Who may do what")
+	section, _, _ = strings.Cut(section, "\n## ")
 	perms := fulfillment.Permissions()
-	for op, roles := range want {
-		if !slices.Equal(perms[op], roles) {
-			t.Errorf("%s: %v, want %v", op, perms[op], roles)
+	seen := map[fulfillment.Operation]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != len(columns)+3 || strings.HasPrefix(strings.TrimSpace(cells[1]), "operation") || strings.HasPrefix(cells[1], "---") {
+			continue
+		}
+		label := strings.TrimSpace(cells[1])
+		ops, ok := rows[label]
+		if !ok {
+			t.Errorf("README row %q names no operation this test knows", label)
+			continue
+		}
+		var roles []models.Role
+		userOnly := false
+		for i, role := range columns {
+			cell := strings.TrimSpace(cells[i+2])
+			if cell != "" {
+				roles = append(roles, role)
+			}
+			userOnly = userOnly || strings.Contains(cell, "user only")
+		}
+		for _, op := range ops {
+			seen[op] = true
+			if got := perms[op]; !sameRoles(got, roles) {
+				t.Errorf("%s: the code allows %v, the README %v", op, got, roles)
+			}
+			if fulfillment.UserOnly(op) != userOnly {
+				t.Errorf("%s: closed to tokens in the code: %v, in the README: %v", op, fulfillment.UserOnly(op), userOnly)
+			}
 		}
 	}
-	for _, op := range []fulfillment.Operation{fulfillment.OpCreateAPIToken, fulfillment.OpCreateStaffMember, fulfillment.OpUpdateStaffMember} {
-		if !fulfillment.UserOnly(op) {
-			t.Errorf("%s is open to tokens", op)
+	for op := range perms {
+		if !seen[op] {
+			t.Errorf("%s is in the permission table but not in the README's", op)
 		}
 	}
-	if fulfillment.UserOnly(fulfillment.OpRevealRecipient) {
-		t.Error("tokens with the service role cannot reveal")
-	}
+}
+
+func sameRoles(a, b []models.Role) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
