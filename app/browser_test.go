@@ -261,3 +261,44 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		t.Errorf("%d shipment packages, want 2", units)
 	}
 }
+
+// The merchant turns down a buyer's refund request on the order page: the
+// reject form asks for the reason, and after it the page says so and no
+// longer offers the refund buttons.
+func TestBrowserRefundRejected(t *testing.T) {
+	ctx := browser(t)
+	db, dbURL := dbtest.SQLite(t)
+	a := apptest.New(t, dbURL)
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	id, _ := newOrder(t, a, db, buyer)
+	var number string
+	db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(id, "gid://fahuo/Order/")).Scan(&number)
+	a.MustDo(t, a.Login(t, buyer), requestRefund, nil, map[string]any{"id": id, "r": "拍错了尺码"})
+
+	var status string
+	var forms int
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`[data-testid="login-form"]`),
+		chromedp.SendKeys(`input[name="email"]`, ownerA),
+		chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
+		chromedp.Submit(`[data-testid="login-form"]`),
+		chromedp.WaitVisible(`[data-testid="orders"]`),
+		chromedp.Navigate(srv.URL+"/orders/"+number),
+		chromedp.WaitVisible(`[data-testid="reject-refund-form"]`),
+		chromedp.SendKeys(`[data-testid="reject-refund-form"] input[name="reason"]`, "已与买家沟通，改发正确尺码"),
+		screenshot("order-refund-reject"),
+		chromedp.Click(`[data-testid="reject-refund"]`),
+		chromedp.WaitNotPresent(`[data-testid="reject-refund-form"]`),
+		store(&status, chromedp.Text(`main`)),
+		store(&forms, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="approve-refund"], [data-testid="reject-refund-form"]').length`)),
+		screenshot("order-refund-rejected"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status, "已拒绝退款申请") || !strings.Contains(status, "已与买家沟通，改发正确尺码") || forms != 0 {
+		t.Errorf("after the rejection (%d refund forms left): %s", forms, status)
+	}
+}
