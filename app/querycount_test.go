@@ -57,6 +57,15 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		if got := w1Count(numbers[0]); got != want {
 			t.Errorf("W1 on a pending order: %d statements, want %d", got, want)
 		}
+		// Packages with their lines' order lines, without the order's lines:
+		// the order lines come with the order too.
+		packagesOnly := a.CountStatements(t, func() {
+			a.MustDo(t, buy, `query($n: String) { order(number: $n) { number packages { trackingNumber lines { quantity orderLine { sku } } } } }`,
+				nil, map[string]any{"n": numbers[1]})
+		})
+		if packagesOnly != want {
+			t.Errorf("packages without lines: %d statements, want %d", packagesOnly, want)
+		}
 		owner := a.Login(t, ownerA)
 		w2Count := func(first int) int64 {
 			return a.CountStatements(t, func() { a.MustDo(t, owner, w2, nil, map[string]any{"first": first}) })

@@ -79,11 +79,14 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 				l.PackageLines.Prime(ctx, k, plines[k])
 			}
 			// The order lines the package lines name, unless the query
-			// read the orders' lines already.
+			// read the orders' lines already (primed above) or they came
+			// with the orders.
 			if _, read := fields["lines"]; !read {
-				lines, err := svc.OrderLines(ctx, a, keys)
-				if err != nil {
-					return err
+				lines := pre.lines
+				if lines == nil {
+					if lines, err = svc.OrderLines(ctx, a, keys); err != nil {
+						return err
+					}
 				}
 				for _, k := range keys {
 					for _, line := range lines[k] {
