@@ -23,9 +23,9 @@ func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, rea
 	var o models.Order
 	e := &audit{op: OpRequestRefund}
 	e.object("Order", orderID)
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return o, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed"))
+	reason, rerr := refundReason(reason)
+	if rerr != nil {
+		return o, s.refuse(ctx, a, e, rerr)
 	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		var err error
@@ -157,28 +157,7 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 			return err
 		}
 		e.shopID = o.ShopID
-		if o.RefundStatus != models.RefundRequested {
-			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
-		}
-		now := s.clock.Now()
-		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundRequested).
-			Updates(map[string]any{"refund_status": models.RefundNone, "refund_reason": "", "refund_requested_at": nil, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
-		}
-		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
-		released, err := releaseInterceptions(tx, o)
-		if err != nil {
-			return err
-		}
-		detail := "买家撤销退款申请"
-		if released > 0 {
-			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released)
-		}
-		return addEvent(tx, o, a, now, "withdrawRefund", detail)
+		return s.dropRefundRequest(tx, a, &o, "withdrawRefund", "买家撤销退款申请")
 	})
 	return o, err
 }
@@ -197,49 +176,59 @@ func (s *Service) RejectRefund(ctx context.Context, a Actor, orderID int64, reas
 	var o models.Order
 	e := &audit{op: OpRejectRefund}
 	e.object("Order", orderID)
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return o, s.refuse(ctx, a, e, models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed"))
+	reason, rerr := refundReason(reason)
+	if rerr != nil {
+		return o, s.refuse(ctx, a, e, rerr)
 	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		var err error
 		if o, err = lockOrder(tx, a, OrderRef{ID: orderID}); err != nil {
 			return err
 		}
-		if o.RefundStatus != models.RefundRequested {
-			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
-		}
-		now := s.clock.Now()
-		res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundRequested).
-			Updates(map[string]any{"refund_status": models.RefundNone, "refund_reason": "", "refund_requested_at": nil, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
-		}
-		o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
-		released, err := releaseInterceptions(tx, o)
-		if err != nil {
-			return err
-		}
-		detail := "商家拒绝退款：" + reason
-		if released > 0 {
-			detail += fmt.Sprintf("；%d 个包裹无需再拦截", released)
-		}
-		return addEvent(tx, o, a, now, "rejectRefund", detail)
+		return s.dropRefundRequest(tx, a, &o, "rejectRefund", "商家拒绝退款："+reason)
 	})
 	return o, err
 }
 
-// releaseInterceptions sets the order's packages still waiting to be
-// intercepted back to NONE, once its refund request is gone, and says how
-// many there were.
-func releaseInterceptions(tx *gorm.DB, o models.Order) (int64, error) {
-	res := tx.Model(&models.Package{}).
+// refundReason checks a reason given for a refund request or its
+// rejection: 1 to 500 characters, trimmed.
+func refundReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return "", models.FieldError(models.CodeInvalidArgument, []string{"reason"}, "a reason of 1 to 500 characters is needed")
+	}
+	return reason, nil
+}
+
+// dropRefundRequest ends the open refund request of o (locked) without a
+// refund, withdrawn by the buyer or rejected by the shop: the order can ship
+// again, and its packages still waiting to be intercepted go back to NONE
+// (one already intercepted stays INTERCEPTED). The history line says
+// action, detail and how many packages need no interception any more.
+func (s *Service) dropRefundRequest(tx *gorm.DB, a Actor, o *models.Order, action, detail string) error {
+	if o.RefundStatus != models.RefundRequested {
+		return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+	}
+	now := s.clock.Now()
+	res := tx.Model(&models.Order{}).Where("shop_id = ? AND id = ? AND refund_status = ?", o.ShopID, o.ID, models.RefundRequested).
+		Updates(map[string]any{"refund_status": models.RefundNone, "refund_reason": "", "refund_requested_at": nil, "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
+	}
+	o.RefundStatus, o.RefundReason, o.RefundRequestedAt = models.RefundNone, "", nil
+	released := tx.Model(&models.Package{}).
 		Where("shop_id = ? AND order_id = ? AND intercept_status = ?", o.ShopID, o.ID, models.InterceptRequired).
 		Update("intercept_status", models.InterceptNone)
-	return res.RowsAffected, res.Error
+	if released.Error != nil {
+		return released.Error
+	}
+	if released.RowsAffected > 0 {
+		detail += fmt.Sprintf("；%d 个包裹无需再拦截", released.RowsAffected)
+	}
+	return addEvent(tx, *o, a, now, action, detail)
 }
 
 // refundable checks that an order can take a refund request (F1).
