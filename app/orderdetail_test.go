@@ -10,15 +10,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// orderFields is everything of an order that the one-statement read of
-// order(number:) fills: the order, its lines, its packages and their lines.
+// orderFields is everything of an order that OrderDetail, behind
+// order(number:), fills: the order, its lines, its packages and their lines.
 const orderFields = `number status placedAt
 	lines { id lineNumber quantity sku title }
 	packages { id kind appendSequence carrier { code } trackingNumber status shippedAt lines { quantity orderLine { id sku } } }`
 
-// One order read on its own (the order, its lines and its packages in one
-// statement) answers exactly as the same order does in the order list,
-// whose lines and packages come by separate reads: lines in line order,
+// One order read on its own (the order joined with its lines, its packages
+// joined with theirs) answers exactly as the same order does in the order
+// list, whose lines and packages come through the dataloaders: lines in line order,
 // packages in the order they were made, shipments with their lines and
 // appended packages with none. Another buyer still finds nothing.
 func TestOneOrderReadsAsTheListDoes(t *testing.T) {

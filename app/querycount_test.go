@@ -44,13 +44,9 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		w1Count := func(n string) int64 {
 			return a.CountStatements(t, func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": n}) })
 		}
-		// Session, then the order joined with its lines followed by its
-		// packages joined with theirs: one statement on PostgreSQL, two on
-		// SQLite, where two plain joins are faster and cost no round trip.
-		want := int64(3)
-		if database.DialectOf(db) == database.Postgres {
-			want = 2
-		}
+		// Session, the order joined with its lines, its packages joined
+		// with theirs.
+		const want = 3
 		if got := w1Count(numbers[1]); got != want {
 			t.Errorf("W1 on a shipped order: %d statements, want %d", got, want)
 		}

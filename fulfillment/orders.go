@@ -1,18 +1,15 @@
 package fulfillment
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fahuo/fahuo/carriers"
-	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
@@ -99,96 +96,28 @@ type OrderDetail struct {
 }
 
 // OrderDetail is Order with the order's lines and packages and the
-// packages' lines, read in one statement on PostgreSQL (the order joined
-// with its lines, followed by its packages joined with theirs): for reads
-// that show them all, such as a buyer following an order or a merchant's
-// order page. SQLite, whose statements cost no round trip, reads the order
-// with its lines and then the packages with theirs: two plain joins run
-// faster there than one UNION over a materialised order. Errors as for
+// packages' lines, in two statements (the order joined with its lines, then
+// its packages joined with theirs): for reads that show them all, such as a
+// buyer following an order or a merchant's order page. Errors as for
 // Order.
 func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
 	q, err := s.orderQuery(ctx, a, ref)
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	if database.DialectOf(q) != database.Postgres {
-		o, lines, found, err := withLines(q)
-		if err != nil || !found {
-			if err == nil {
-				err = models.Errorf(models.CodeNotFound, "no such order")
-			}
-			return OrderDetail{}, err
-		}
-		k := KeyOf(o)
-		pkgs, plines, err := s.PackagesWithLines(ctx, a, []Key{k})
-		if err != nil {
-			return OrderDetail{}, err
-		}
-		return OrderDetail{Order: o, Lines: lines, Packages: pkgs[k], PackageLines: plines}, nil
-	}
-	lineCols, err := prefixedColumns(q, &models.OrderLine{}, "order_lines", "line_")
+	o, lines, found, err := withLines(q)
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	pkgCols, err := prefixedColumns(q, &models.Package{}, "packages", "pkg_")
-	if err != nil {
-		return OrderDetail{}, err
-	}
-	// One order, as Order takes one: numbers are unique within a shop only.
-	// Both halves select the same columns; each joins the other's tables
-	// on a condition that never holds, so that those columns are NULL but
-	// keep their types (SQLite types a UNION's columns by its first half).
-	cols := "SELECT o.*, " + lineCols + ", " + pkgCols +
-		", package_lines.id AS pline_id, package_lines.order_line_id AS pline_order_line_id, package_lines.quantity AS pline_quantity FROM o "
-	lines := "order_lines ON order_lines.shop_id = o.shop_id AND order_lines.order_id = o.id"
-	pkgs := "packages ON packages.shop_id = o.shop_id AND packages.order_id = o.id"
-	plines := "package_lines ON package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id"
-	sql := "WITH o AS (?) " +
-		cols + "LEFT JOIN " + lines + " LEFT JOIN " + pkgs + " AND 1 = 0 LEFT JOIN " + plines + " AND 1 = 0" +
-		" UNION ALL " +
-		cols + "JOIN " + pkgs + " LEFT JOIN " + plines + " LEFT JOIN " + lines + " AND 1 = 0"
-	var rows []struct {
-		models.Order
-		Line             models.OrderLine `gorm:"embedded;embeddedPrefix:line_"`
-		Pkg              models.Package   `gorm:"embedded;embeddedPrefix:pkg_"`
-		PlineID          *int64
-		PlineOrderLineID *int64
-		PlineQuantity    *int64
-	}
-	if err := s.db.WithContext(ctx).Raw(sql, q.Table("orders").Select("orders.*").Order("orders.id").Limit(1)).Scan(&rows).Error; err != nil {
-		return OrderDetail{}, fmt.Errorf("order with lines and packages: %w", err)
-	}
-	if len(rows) == 0 {
+	if !found {
 		return OrderDetail{}, models.Errorf(models.CodeNotFound, "no such order")
 	}
-	d := OrderDetail{Order: rows[0].Order, PackageLines: map[Key][]models.PackageLine{}}
-	seen := map[int64]bool{}
-	for _, r := range rows {
-		switch {
-		case r.Line.ID != 0:
-			d.Lines = append(d.Lines, r.Line)
-		case r.Pkg.ID != 0:
-			p := r.Pkg
-			k := Key{ShopID: p.ShopID, ID: p.ID}
-			if !seen[p.ID] {
-				seen[p.ID] = true
-				d.Packages = append(d.Packages, p)
-				if p.Kind == models.PackageShipment {
-					d.PackageLines[k] = []models.PackageLine{}
-				}
-			}
-			if r.PlineID != nil {
-				d.PackageLines[k] = append(d.PackageLines[k], models.PackageLine{ID: *r.PlineID, ShopID: p.ShopID,
-					PackageID: p.ID, OrderLineID: *r.PlineOrderLineID, Quantity: *r.PlineQuantity})
-			}
-		}
+	k := KeyOf(o)
+	pkgs, plines, err := s.PackagesWithLines(ctx, a, []Key{k})
+	if err != nil {
+		return OrderDetail{}, err
 	}
-	slices.SortFunc(d.Lines, func(x, y models.OrderLine) int { return cmp.Compare(x.LineNo, y.LineNo) })
-	slices.SortFunc(d.Packages, func(x, y models.Package) int { return cmp.Compare(x.ID, y.ID) })
-	for _, ls := range d.PackageLines {
-		slices.SortFunc(ls, func(x, y models.PackageLine) int { return cmp.Compare(x.ID, y.ID) })
-	}
-	return d, nil
+	return OrderDetail{Order: o, Lines: lines, Packages: pkgs[k], PackageLines: plines}, nil
 }
 
 // withLines reads the one order q selects joined with its lines, in line

@@ -299,23 +299,26 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time,
 		byKey[key{r.order.ID, r.key()}] = r
 		drawn = drawn && r.id != 0
 		values = append(values, []any{r.pkg.ShopID, r.pkg.OrderID, string(r.pkg.Kind), seq, r.pkg.CarrierCode, r.pkg.TrackingNumber,
-			string(r.pkg.Status), now, string(r.pkg.InterceptStatus), now, r.id})
+			string(r.pkg.Status), now, string(r.pkg.InterceptStatus), now})
 	}
 	if len(values) == 0 {
 		return nil
 	}
 	cols := []string{"shop_id", "order_id", "kind", "append_seq", "carrier_code", "tracking_number",
-		"status", "shipped_at", "intercept_status", "created_at", "id"}
+		"status", "shipped_at", "intercept_status", "created_at"}
 	if drawn {
+		i := 0
+		for _, r := range rows {
+			if r.err == nil {
+				values[i] = append(values[i], r.id)
+				i++
+			}
+		}
 		for _, chunk := range chunks(values, 1000) {
-			w.insertOr(translatePackageError, "packages", cols, chunk)
+			w.insertOr(translatePackageError, "packages", append(cols, "id"), chunk)
 		}
 	} else {
-		cols = cols[:len(cols)-1]
 		for _, chunk := range chunks(values, 1000) {
-			for i := range chunk {
-				chunk[i] = chunk[i][:len(cols)]
-			}
 			var ids []struct {
 				ID             int64
 				OrderID        int64

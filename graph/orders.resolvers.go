@@ -78,8 +78,8 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	_, lines := fields["lines"]
 	_, packages := fields["packages"]
 	if lines || packages {
-		// The order, its lines and its packages with theirs in one
-		// statement.
+		// The order with its lines, and its packages with theirs: two
+		// statements.
 		var d fulfillment.OrderDetail
 		if d, err = r.Service.OrderDetail(ctx, a, ref); err == nil {
 			o = d.Order
