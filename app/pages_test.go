@@ -485,9 +485,7 @@ func TestOrderPageOffersOnlyChangesThatCanSucceed(t *testing.T) {
 func TestTheShopRejectsARefundOnTheOrderPage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
 		a := apptest.New(t, dbURL)
-		gid, _ := newOrder(t, a, db, buyer)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		number := pendingOrders(t, a, db, 1)[0]
 		page := "/orders/" + number
 		me, owner := loginCookie(t, a, buyer), loginCookie(t, a, ownerA)
 		find := func(w *httptest.ResponseRecorder, testid string) int {

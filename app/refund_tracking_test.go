@@ -521,7 +521,13 @@ func TestRefundRejection(t *testing.T) {
 		// A pending order can ship again once its request is turned down.
 		pending, _ := newOrder(t, a, db, buyer)
 		a.MustDo(t, buyerTok, requestRefund, &r, map[string]any{"id": pending, "r": "拍错了"})
+		if s := ship(t, a, shipper, map[string]any{"orderId": pending, "packages": []any{pkg("SF", sfNumber(62))}}); s.code() != "AFTER_SALE_IN_PROGRESS" {
+			t.Fatalf("shipping during the request: %+v", s.ShipOrder.UserErrors)
+		}
 		a.MustDo(t, owner, rejectRefund, &rej, map[string]any{"id": pending, "r": "已发货在途"})
+		if o := rej.RejectRefund.Order; o == nil || o.RefundStatus != "NONE" {
+			t.Fatalf("reject the pending order's request: %+v", rej.RejectRefund)
+		}
 		if s := ship(t, a, shipper, map[string]any{"orderId": pending, "packages": []any{pkg("SF", sfNumber(62))}}); s.code() != "OK" {
 			t.Errorf("shipping after a rejection: %+v", s.ShipOrder.UserErrors)
 		}

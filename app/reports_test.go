@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -485,6 +486,48 @@ func TestReportListFiltersAndCounts(t *testing.T) {
 		w = get(a, "/reports?from=yesterday&type=NOPE", me)
 		if body := w.Body.String(); w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "report-list-error") {
 			t.Errorf("bad filter: %d", w.Code)
+		}
+	})
+}
+
+// D1: a report lists at most 5000 orders; 5001 are refused whole and file
+// nothing. D4: the new ship time must be later than each order's current
+// promise: at the promise the order is refused, a second later it is
+// covered.
+func TestDelayReportBoundsAndThePromise(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		owner := a.Login(t, ownerA)
+		numbers := pendingOrders(t, a, db, 2)
+		in := func(shipBy time.Time, orders ...string) map[string]any {
+			return map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通",
+				"newShipBy": shipBy, "orderNumbers": orders}
+		}
+		later := a.Clock.Now().Add(10 * 24 * time.Hour)
+		many := make([]string, 5001)
+		for i := range many {
+			many[i] = fmt.Sprintf("X%06d", i)
+		}
+		reports := countRows(t, db, "delay_reports")
+		if p := fileReport(t, a, owner, in(later, many...), pngBytes); codeOf(p.UserErrors) != "BATCH_TOO_LARGE" || p.DelayReport != nil {
+			t.Errorf("5001 orders: %+v", p.UserErrors)
+		}
+		if p := fileReport(t, a, owner, in(later, many[:5000]...), pngBytes); codeOf(p.UserErrors) == "BATCH_TOO_LARGE" || len(p.Orders) != 5000 {
+			t.Errorf("5000 orders: %+v, %d judged", p.UserErrors, len(p.Orders))
+		}
+		if countRows(t, db, "delay_reports") != reports {
+			t.Error("a refused report was filed")
+		}
+
+		var promise time.Time
+		db.Raw("SELECT promised_ship_by FROM orders WHERE number = ?", numbers[0]).Scan(&promise)
+		p := fileReport(t, a, owner, in(promise, numbers[0]), pngBytes)
+		if got := orderCodes(p); got[numbers[0]] != "INVALID_ARGUMENT" || p.DelayReport != nil {
+			t.Errorf("a new ship time equal to the promise: %v %+v", got, p.UserErrors)
+		}
+		p = fileReport(t, a, owner, in(promise.Add(time.Second), numbers[0]), pngBytes)
+		if got := orderCodes(p); got[numbers[0]] != "OK" || p.DelayReport == nil {
+			t.Errorf("a second after the promise: %v %+v", got, p.UserErrors)
 		}
 	})
 }

@@ -196,14 +196,12 @@ func TestAnalyzeGivesSQLiteStatistics(t *testing.T) {
 	})
 }
 
-// Connections to PostgreSQL carry the settings Fahuo relies on unless the
+// Connections carry the settings Fahuo relies on. PostgreSQL, unless the
 // URL names its own: a statement timeout, UTC, and a planner that prices
 // index lookups for data in memory or on SSD; the pool is as large as asked.
-func TestPostgresConnectionSettings(t *testing.T) {
+// SQLite: foreign keys enforced, WAL, and a busy timeout.
+func TestConnectionSettings(t *testing.T) {
 	dbtest.EachEmpty(t, func(t *testing.T, url string) {
-		if !strings.HasPrefix(url, "postgres") {
-			return
-		}
 		db, err := database.Open(context.Background(), url, database.Options{StatementTimeout: 7 * time.Second, MaxOpenConns: 3})
 		if err != nil {
 			t.Fatal(err)
@@ -213,6 +211,16 @@ func TestPostgresConnectionSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { sqlDB.Close() })
+		if database.DialectOf(db) != database.Postgres {
+			for pragma, want := range map[string]string{"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "10000"} {
+				var got string
+				db.Raw("PRAGMA " + pragma).Scan(&got)
+				if got != want {
+					t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
+				}
+			}
+			return
+		}
 		if n := sqlDB.Stats().MaxOpenConnections; n != 3 {
 			t.Errorf("pool of %d connections, want 3", n)
 		}
