@@ -195,19 +195,7 @@ func (p *pages) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		_, err = p.svc.CreateShippingTemplate(ctx, a, in)
 	} else {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		// The editor shows the default rule, the nationwide free-by-amount
-		// rule and the non-delivery regions; an update keeps the rest of
-		// the template as it is.
-		var old models.ShippingTemplate
-		if old, err = p.svc.ShippingTemplate(ctx, a, n); err == nil {
-			in.RegionRules, in.FreeExcludedRegions = old.RegionRules, old.FreeExcludedRegions
-			for _, fr := range old.FreeRules {
-				if fr.Kind != models.FreeByAmount || len(fr.Regions) > 0 {
-					in.FreeRules = append(in.FreeRules, fr)
-				}
-			}
-			_, err = p.svc.UpdateShippingTemplate(ctx, a, n, in)
-		}
+		_, err = p.svc.EditShippingTemplate(ctx, a, n, in)
 	}
 	if err != nil {
 		lang := langOf(w, r)

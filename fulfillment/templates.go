@@ -175,15 +175,41 @@ func (s *Service) CreateShippingTemplate(ctx context.Context, a Actor, in Templa
 // Errors: as CreateShippingTemplate, and NOT_FOUND for a template of
 // another shop or none.
 func (s *Service) UpdateShippingTemplate(ctx context.Context, a Actor, id int64, in TemplateInput) (models.ShippingTemplate, error) {
+	return s.updateTemplate(ctx, a, id, in, nil)
+}
+
+// EditShippingTemplate is UpdateShippingTemplate for the merchant's page,
+// whose editor shows the default rule, the nationwide free-by-amount rule
+// and the non-delivery regions only: the template's region rules, its
+// free-shipping exclusions and its other free-shipping rules stay as they
+// are. Errors as for UpdateShippingTemplate.
+func (s *Service) EditShippingTemplate(ctx context.Context, a Actor, id int64, in TemplateInput) (models.ShippingTemplate, error) {
+	return s.updateTemplate(ctx, a, id, in, func(old models.ShippingTemplate, in *TemplateInput) {
+		in.RegionRules, in.FreeExcludedRegions = old.RegionRules, old.FreeExcludedRegions
+		for _, fr := range old.FreeRules {
+			if fr.Kind != models.FreeByAmount || len(fr.Regions) > 0 {
+				in.FreeRules = append(in.FreeRules, fr)
+			}
+		}
+	})
+}
+
+// updateTemplate replaces a template with in, after keep (when set) has
+// carried over what in leaves out of the template as it stands.
+func (s *Service) updateTemplate(ctx context.Context, a Actor, id int64, in TemplateInput, keep func(old models.ShippingTemplate, in *TemplateInput)) (models.ShippingTemplate, error) {
 	var t models.ShippingTemplate
 	e := &audit{op: OpUpdateShippingTemplate}
 	e.object("ShippingTemplate", id)
-	if err := in.validate(); err != nil {
-		return t, s.refuse(ctx, a, e, err)
-	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		old, err := templateOf(tx, a.ShopID, id)
 		if err != nil {
+			return err
+		}
+		in := in // a retried transaction starts again from the caller's input
+		if keep != nil {
+			keep(old, &in)
+		}
+		if err := in.validate(); err != nil {
 			return err
 		}
 		t = templateFrom(in)
