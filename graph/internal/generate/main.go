@@ -74,7 +74,10 @@ func (p *plainLists) GenerateCode(data *codegen.Data) error {
 	mayWait = func(name string) bool {
 		switch state[name] {
 		case 1:
-			return false // a cycle: decided by the other fields on it
+			// A cycle. Calling it "may wait" keeps every type on the cycle
+			// concurrent; calling it plain could settle a type as plain
+			// before a field of the cycle further on turns out to wait.
+			return true
 		case 2:
 			return false
 		case 3:
