@@ -74,10 +74,7 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 		o   models.Order
 		pre preread
 	)
-	fields := fieldsOf(graphql.GetOperationContext(ctx), sel)
-	_, lines := fields["lines"]
-	_, packages := fields["packages"]
-	if lines || packages {
+	if _, packages := fieldsOf(graphql.GetOperationContext(ctx), sel)["packages"]; packages {
 		// The order with its lines, and its packages with theirs: two
 		// statements.
 		var d fulfillment.OrderDetail

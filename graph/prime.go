@@ -36,8 +36,41 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 			buyerIDs = append(buyerIDs, o.BuyerID)
 		}
 	}
-	lines := pre.lines
-	if _, ok := fields["lines"]; ok {
+	_, wantLines := fields["lines"]
+	pf, wantPackages := fields["packages"]
+	wantPackageLines := false
+	if wantPackages {
+		_, wantPackageLines = fieldsOf(opCtx, pf.Selections)["lines"]
+	}
+	var shipments []fulfillment.Key
+	if wantPackages {
+		pkgs, plines := pre.packages, pre.packageLines
+		var err error
+		switch {
+		case pkgs != nil && (plines != nil || !wantPackageLines):
+		case wantPackageLines:
+			pkgs, plines, err = svc.PackagesWithLines(ctx, a, keys)
+		default:
+			pkgs, err = svc.Packages(ctx, a, keys)
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			l.Packages.Prime(ctx, k, pkgs[k])
+			for _, p := range pkgs[k] {
+				if wantPackageLines && p.Kind == models.PackageShipment {
+					pk := fulfillment.Key{ShopID: p.ShopID, ID: p.ID}
+					shipments = append(shipments, pk)
+					l.PackageLines.Prime(ctx, pk, plines[pk])
+				}
+			}
+		}
+	}
+	// The orders' lines answer the lines field and the order lines that
+	// package lines name.
+	if wantLines || len(shipments) > 0 {
+		lines := pre.lines
 		if lines == nil {
 			var err error
 			if lines, err = svc.OrderLines(ctx, a, keys); err != nil {
@@ -48,51 +81,6 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 			l.Lines.Prime(ctx, k, lines[k])
 			for _, line := range lines[k] {
 				l.LinesByID.Prime(ctx, fulfillment.Key{ShopID: line.ShopID, ID: line.ID}, line)
-			}
-		}
-	}
-	if f, ok := fields["packages"]; ok {
-		_, withLines := fieldsOf(opCtx, f.Selections)["lines"]
-		pkgs, plines := pre.packages, pre.packageLines
-		var err error
-		switch {
-		case pkgs != nil && (plines != nil || !withLines):
-		case withLines:
-			pkgs, plines, err = svc.PackagesWithLines(ctx, a, keys)
-		default:
-			pkgs, err = svc.Packages(ctx, a, keys)
-		}
-		if err != nil {
-			return err
-		}
-		var pkgKeys []fulfillment.Key
-		for _, k := range keys {
-			l.Packages.Prime(ctx, k, pkgs[k])
-			for _, p := range pkgs[k] {
-				if p.Kind == models.PackageShipment {
-					pkgKeys = append(pkgKeys, fulfillment.Key{ShopID: p.ShopID, ID: p.ID})
-				}
-			}
-		}
-		if withLines && len(pkgKeys) > 0 {
-			for _, k := range pkgKeys {
-				l.PackageLines.Prime(ctx, k, plines[k])
-			}
-			// The order lines the package lines name, unless the query
-			// read the orders' lines already (primed above) or they came
-			// with the orders.
-			if _, read := fields["lines"]; !read {
-				lines := pre.lines
-				if lines == nil {
-					if lines, err = svc.OrderLines(ctx, a, keys); err != nil {
-						return err
-					}
-				}
-				for _, k := range keys {
-					for _, line := range lines[k] {
-						l.LinesByID.Prime(ctx, fulfillment.Key{ShopID: line.ShopID, ID: line.ID}, line)
-					}
-				}
 			}
 		}
 	}
