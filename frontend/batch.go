@@ -11,8 +11,6 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
-// maxBatchFile caps a batch file from the pages, as the API does.
-
 func (p *pages) batchForm(w http.ResponseWriter, r *http.Request) {
 	if !loggedIn(w, r) {
 		return

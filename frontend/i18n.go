@@ -293,7 +293,6 @@ func T(lang Lang, key string) string {
 	return m[ZH]
 }
 
-// errorText is the message a person reads for a refused rule.
 // ruleText is a refusal as a form shows it: the code's text, then the
 // domain's own message in brackets.
 func ruleText(lang Lang, err error) string {
@@ -304,6 +303,7 @@ func ruleText(lang Lang, err error) string {
 	return msg
 }
 
+// errorText is the message a person reads for a refused rule.
 func errorText(lang Lang, code models.ErrorCode) string {
 	if _, ok := messages["error."+string(code)]; ok {
 		return T(lang, "error."+string(code))

@@ -318,8 +318,12 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 			Price: yuan(l.UnitPriceCents), Total: yuan(l.LineTotalMoney().Cents)})
 	}
 	for _, pk := range pkgs {
-		c, _ := carriers.Lookup(pk.CarrierCode)
-		pv := PackageView{ID: pk.ID, Carrier: c.NameZh, Number: pk.TrackingNumber, URL: c.TrackingURL(pk.TrackingNumber),
+		c, err := pk.Carrier()
+		if err != nil {
+			p.fail(w, r, lang, err)
+			return
+		}
+		pv := PackageView{ID: pk.ID, Carrier: c.NameZh, Number: pk.TrackingNumber, URL: pk.TrackingURL(),
 			Status: T(lang, "pkg."+string(pk.Status)), ShippedAt: chinaTime(pk.ShippedAt), Appended: pk.Kind == models.PackageAppended,
 			InterceptRequired: pk.InterceptStatus == models.InterceptRequired, Intercepted: pk.InterceptStatus == models.Intercepted}
 		if lang == EN {

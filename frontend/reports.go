@@ -189,7 +189,7 @@ func (p *pages) createReport(w http.ResponseWriter, r *http.Request) {
 		f, err := batchfile.ReadFrom(hdr.Filename, fh, batchfile.DelayReportSpec())
 		fh.Close()
 		if err != nil {
-			form.Errors = append(form.Errors, errorText(lang, models.ErrorCodeOf(err))+"（"+err.Error()+"）")
+			form.Errors = append(form.Errors, ruleText(lang, err))
 			p.render(w, r, http.StatusUnprocessableEntity, reportFormPage(pg, form))
 			return
 		}

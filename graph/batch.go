@@ -11,9 +11,6 @@ import (
 	"github.com/fahuo/fahuo/models"
 )
 
-// maxBatchFile caps an uploaded batch file: 5000 rows of three short
-// columns fit in well under a megabyte, even as XLSX.
-
 type batchRunner func(ctx context.Context, a fulfillment.Actor, rows []fulfillment.BatchRow, key string) (fulfillment.BatchResult, error)
 
 // runBatch decodes a batch (a list or a file) and presents the domain's
@@ -66,9 +63,6 @@ func batchRows(input model.BatchInput) ([]fulfillment.BatchRow, error) {
 // be read is INVALID_FILE (or BATCH_TOO_LARGE) as a whole; a cell that
 // cannot be read refuses its row only.
 func readBatchFile(up graphql.Upload) ([]fulfillment.BatchRow, error) {
-	if up.Size > batchfile.MaxFileBytes {
-		return nil, models.FieldError(models.CodeInvalidFile, []string{"file"}, "the file is larger than %d MB", batchfile.MaxFileBytes>>20)
-	}
 	f, err := batchfile.ReadFrom(up.Filename, up.File, batchfile.ShipmentSpec())
 	if err != nil {
 		if e, ok := models.AsError(err); ok {
