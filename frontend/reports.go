@@ -193,13 +193,9 @@ func (p *pages) createReport(w http.ResponseWriter, r *http.Request) {
 			p.render(w, r, http.StatusUnprocessableEntity, reportFormPage(pg, form))
 			return
 		}
-		for _, row := range f.Rows {
-			if row.Err != nil {
-				in.FileErrors = append(in.FileErrors, row.Err)
-				form.Errors = append(form.Errors, row.Err.Message)
-				continue
-			}
-			in.OrderNumbers = append(in.OrderNumbers, row.Values[batchfile.KeyOrderNumber])
+		in.AddOrderFile(f)
+		for _, e := range in.FileErrors {
+			form.Errors = append(form.Errors, e.Message)
 		}
 	}
 	if r.MultipartForm != nil {

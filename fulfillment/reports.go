@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/fahuo/fahuo/batchfile"
 	"github.com/fahuo/fahuo/models"
 	"github.com/fahuo/fahuo/workdays"
 	"gorm.io/gorm"
@@ -39,6 +40,20 @@ type DelayReportInput struct {
 	OrderNumbers []string
 	FileErrors   []*models.Error
 	Evidence     []EvidenceFile
+}
+
+// AddOrderFile adds the order numbers of an uploaded list (read with
+// batchfile.DelayReportSpec) to the report; a row the file could not read
+// becomes a file error naming its line (orderFile, line).
+func (in *DelayReportInput) AddOrderFile(f *batchfile.File) {
+	for _, row := range f.Rows {
+		if row.Err != nil {
+			in.FileErrors = append(in.FileErrors, &models.Error{Code: row.Err.Code, Message: row.Err.Message,
+				Field: []string{"orderFile", fmt.Sprint(row.Line)}})
+			continue
+		}
+		in.OrderNumbers = append(in.OrderNumbers, row.Values[batchfile.KeyOrderNumber])
+	}
 }
 
 // ReportOrderResult says whether the report covers an order, and why not.

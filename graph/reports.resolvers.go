@@ -88,7 +88,7 @@ func (r *evidenceResolver) ID(ctx context.Context, obj *models.Evidence) (string
 
 // CreateDelayReport is the resolver for the createDelayReport field.
 func (r *mutationResolver) CreateDelayReport(ctx context.Context, input model.CreateDelayReportInput) (*model.CreateDelayReportPayload, error) {
-	in, rowErrs, err := delayReportInput(input)
+	in, err := delayReportInput(input)
 	var (
 		report  models.DelayReport
 		results []fulfillment.ReportOrderResult
@@ -97,8 +97,8 @@ func (r *mutationResolver) CreateDelayReport(ctx context.Context, input model.Cr
 		report, results, err = r.Service.CreateDelayReport(ctx, fulfillment.ActorFrom(ctx), in)
 	}
 	// The domain refused the file for its unusable rows; name every row.
-	if models.ErrorCodeOf(err) == models.CodeInvalidFile && len(rowErrs) > 0 {
-		return &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}, UserErrors: withPrefix(rowErrs, "input")}, nil
+	if models.ErrorCodeOf(err) == models.CodeInvalidFile && len(in.FileErrors) > 0 {
+		return &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}, UserErrors: withPrefix(in.FileErrors, "input")}, nil
 	}
 	out := &model.CreateDelayReportPayload{Orders: []*model.DelayReportOrderResult{}}
 	for _, res := range results {

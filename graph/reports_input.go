@@ -14,44 +14,36 @@ import (
 // delayReportInput decodes a report: the typed and uploaded order numbers,
 // and the evidence files (read up to just past the 5 MB cap, so that an
 // oversized file is told apart without reading it whole). File rows that
-// cannot be used go to the domain, which refuses the report (D1), and come
-// back too, one user error per row, for the answer.
-func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportInput, []*models.Error, error) {
+// cannot be used go to the domain as FileErrors, which refuses the report
+// (D1).
+func delayReportInput(in model.CreateDelayReportInput) (fulfillment.DelayReportInput, error) {
 	out := fulfillment.DelayReportInput{Type: in.Type, Reason: in.Reason, Remark: deref(in.Remark), NewShipBy: in.NewShipBy,
 		Regions: in.RegionCodes, PromisedFrom: in.PromisedFrom, PromisedTo: in.PromisedTo, OrderNumbers: in.OrderNumbers}
 	for i, p := range in.ProductIds {
 		id, err := parseID("Product", p, "productIds", fmt.Sprint(i))
 		if err != nil {
-			return out, nil, err
+			return out, err
 		}
 		out.ProductIDs = append(out.ProductIDs, id)
 	}
-	var rowErrs []*models.Error
 	if in.OrderFile != nil {
 		f, err := batchfile.ReadFrom(in.OrderFile.Filename, in.OrderFile.File, batchfile.DelayReportSpec())
 		if err != nil {
 			if e, ok := models.AsError(err); ok {
-				return out, nil, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"orderFile"}}
+				return out, &models.Error{Code: e.Code, Message: e.Message, Field: []string{"orderFile"}}
 			}
-			return out, nil, err
+			return out, err
 		}
-		for _, row := range f.Rows {
-			if row.Err != nil {
-				rowErrs = append(rowErrs, &models.Error{Code: row.Err.Code, Message: row.Err.Message, Field: []string{"orderFile", fmt.Sprint(row.Line)}})
-				continue
-			}
-			out.OrderNumbers = append(out.OrderNumbers, row.Values[batchfile.KeyOrderNumber])
-		}
+		out.AddOrderFile(f)
 	}
 	for i, up := range in.Evidence {
 		data, err := readUpload(*up, models.MaxEvidenceBytes+1)
 		if err != nil {
-			return out, nil, models.FieldError(models.CodeInvalidArgument, []string{"evidence", fmt.Sprint(i)}, "the file could not be read")
+			return out, models.FieldError(models.CodeInvalidArgument, []string{"evidence", fmt.Sprint(i)}, "the file could not be read")
 		}
 		out.Evidence = append(out.Evidence, fulfillment.EvidenceFile{Filename: up.Filename, Data: data})
 	}
-	out.FileErrors = rowErrs
-	return out, rowErrs, nil
+	return out, nil
 }
 
 // readUpload reads at most limit bytes of an upload; a larger file reads as
