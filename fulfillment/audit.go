@@ -55,12 +55,8 @@ type audit struct {
 }
 
 func (e *audit) object(kind string, id int64) {
-	e.objects = append(e.objects, GlobalID(kind, id))
+	e.objects = append(e.objects, models.GlobalID(kind, id))
 }
-
-// GlobalID is the opaque id of an object in the API and the audit log:
-// gid://fahuo/Order/123, the form tool authors know from Shopify.
-func GlobalID(kind string, id int64) string { return models.GlobalID(kind, id) }
 
 // change runs a mutation: it checks the actor's role, runs fn in one
 // transaction and writes the audit entry in that same transaction, so the

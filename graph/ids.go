@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 )
 
@@ -14,7 +13,7 @@ import (
 // one type is never taken for another's.
 const gidPrefix = "gid://fahuo/"
 
-func globalID(kind string, id int64) string { return fulfillment.GlobalID(kind, id) }
+func globalID(kind string, id int64) string { return models.GlobalID(kind, id) }
 
 // parseID reads a global id of the given type; field names the argument for
 // the error.

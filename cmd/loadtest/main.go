@@ -102,7 +102,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -146,7 +145,7 @@ func main() {
 		os.Exit(2)
 	}
 	// The in-process server collects garbage as the real one does.
-	app.TuneGC()
+	gogc = app.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
@@ -489,17 +488,13 @@ func machineFacts() []string {
 	facts := []string{
 		"date: " + time.Now().Format(time.RFC3339),
 		fmt.Sprintf("machine: %d CPUs (GOMAXPROCS %d), %s memory, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), cpuModel()),
-		fmt.Sprintf("go: %s %s/%s, GOGC %d in this process (the in-process server's; app.TuneGC)", runtime.Version(), runtime.GOOS, runtime.GOARCH, gcPercent()),
+		fmt.Sprintf("go: %s %s/%s, GOGC %d in this process (the in-process server's; app.TuneGC)", runtime.Version(), runtime.GOOS, runtime.GOARCH, gogc),
 	}
 	return facts
 }
 
-// gcPercent is the collector's target in force.
-func gcPercent() int {
-	p := debug.SetGCPercent(100)
-	debug.SetGCPercent(p)
-	return p
-}
+// gogc is the collector's target in force, as app.TuneGC set it.
+var gogc int
 
 func memTotal() string {
 	b, err := os.ReadFile("/proc/meminfo")
