@@ -470,6 +470,11 @@ func TestOrderPageOffersOnlyChangesThatCanSucceed(t *testing.T) {
 		if has("ship-form") || !has("append-form") {
 			t.Error("a shipped order: want the append form and no ship form")
 		}
+		pending := "/orders/" + pendingOrders(t, a, db, 1)[0]
+		if body := get(a, pending, loginCookie(t, a, shipA)).Body.String(); !strings.Contains(body, `data-testid="ship-form"`) ||
+			strings.Contains(body, `data-testid="append-form"`) {
+			t.Error("a pending order: want the ship form and no append form")
+		}
 		start := a.Clock.Now()
 		a.Clock.Set(start.Add(30 * 24 * time.Hour))
 		if !has("append-form") {

@@ -40,6 +40,21 @@ type orderView struct {
 	}
 }
 
+// onlyIntercepted checks that, once a refund request is gone, the package
+// intercepted stays INTERCEPTED and every other needs no interception.
+func onlyIntercepted(t *testing.T, v orderView, intercepted string) {
+	t.Helper()
+	for _, p := range v.Order.Packages {
+		want := "NONE"
+		if p.ID == intercepted {
+			want = "INTERCEPTED"
+		}
+		if p.InterceptStatus != want {
+			t.Errorf("package %s: %s, want %s", p.ID, p.InterceptStatus, want)
+		}
+	}
+}
+
 func codeOf(ue []userError) string {
 	if len(ue) == 0 {
 		return "OK"
@@ -129,15 +144,7 @@ func TestABuyerCanWithdrawARefundRequest(t *testing.T) {
 		}
 		// The intercepted package stays intercepted; the other needs no interception any more.
 		a.MustDo(t, owner, orderPackages, &v, map[string]any{"id": id})
-		for _, p := range v.Order.Packages {
-			want := "NONE"
-			if p.ID == intercepted {
-				want = "INTERCEPTED"
-			}
-			if p.InterceptStatus != want {
-				t.Errorf("package %s: %s, want %s", p.ID, p.InterceptStatus, want)
-			}
-		}
+		onlyIntercepted(t, v, intercepted)
 		if h := v.Order.History; h[len(h)-1].Action != "withdrawRefund" || h[len(h)-1].ActorName == "" {
 			t.Errorf("history: %+v", h)
 		}
@@ -495,15 +502,7 @@ func TestRefundRejection(t *testing.T) {
 			t.Fatalf("reject: %+v", rej.RejectRefund)
 		}
 		a.MustDo(t, buyerTok, orderPackages, &v, map[string]any{"id": id})
-		for _, p := range v.Order.Packages {
-			want := "NONE"
-			if p.ID == intercepted {
-				want = "INTERCEPTED"
-			}
-			if p.InterceptStatus != want {
-				t.Errorf("package %s: %s, want %s", p.ID, p.InterceptStatus, want)
-			}
-		}
+		onlyIntercepted(t, v, intercepted)
 		var detail string
 		db.Raw("SELECT detail FROM order_events WHERE action = 'rejectRefund' AND order_id = ?", id[len("gid://fahuo/Order/"):]).Scan(&detail)
 		if h := v.Order.History; h[len(h)-1].Action != "rejectRefund" || !strings.Contains(detail, "请联系客服") {
