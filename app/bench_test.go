@@ -6,19 +6,26 @@ import (
 
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
+	"gorm.io/gorm"
 )
 
 // benchDatabases runs a benchmark on SQLite and, with TEST_DATABASE_URL, on
 // PostgreSQL, each on a fresh database with the demo data.
 func benchDatabases(b *testing.B, fn func(b *testing.B, a *apptest.App)) {
+	benchDatabasesDB(b, func(b *testing.B, a *apptest.App, _ *gorm.DB) { fn(b, a) })
+}
+
+// benchDatabasesDB is benchDatabases for a benchmark that also sets data up
+// through the database handle.
+func benchDatabasesDB(b *testing.B, fn func(b *testing.B, a *apptest.App, db *gorm.DB)) {
 	b.Run("sqlite", func(b *testing.B) {
-		_, url := dbtest.SQLite(b)
-		fn(b, apptest.New(b, url))
+		db, url := dbtest.SQLite(b)
+		fn(b, apptest.New(b, url), db)
 	})
 	if os.Getenv(dbtest.EnvURL) != "" {
 		b.Run("postgres", func(b *testing.B) {
-			_, url := dbtest.Postgres(b)
-			fn(b, apptest.New(b, url))
+			db, url := dbtest.Postgres(b)
+			fn(b, apptest.New(b, url), db)
 		})
 	}
 }
@@ -110,6 +117,40 @@ func BenchmarkAppendPackage(b *testing.B) {
 			n++
 			if r := appendOne(b, a, shipper, id, ytoNumber(60000+n)); r.code() != "OK" {
 				b.Fatal(r.AppendPackages.UserErrors)
+			}
+		}
+	})
+}
+
+// BenchmarkBuyerOrder is W1 in process: the buyer reads one shipped order
+// with its lines and packages, through the whole HTTP handler.
+func BenchmarkBuyerOrder(b *testing.B) {
+	benchDatabasesDB(b, func(b *testing.B, a *apptest.App, db *gorm.DB) {
+		numbers := readOrders(b, a, db)
+		buy := a.Login(b, buyer)
+		vars := map[string]any{"n": numbers[1]}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if res := a.Do(b, buy, w1, vars); len(res.Errors) > 0 || len(res.Data) < 200 {
+				b.Fatalf("%s %v", res.Data, res.Errors)
+			}
+		}
+	})
+}
+
+// BenchmarkOrderPage50 is W2 in process: the merchant's first page of 50
+// orders, half of them shipped in two packages.
+func BenchmarkOrderPage50(b *testing.B) {
+	benchDatabasesDB(b, func(b *testing.B, a *apptest.App, db *gorm.DB) {
+		readOrders(b, a, db)
+		owner := a.Login(b, ownerA)
+		vars := map[string]any{"first": 50}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if res := a.Do(b, owner, w2, vars); len(res.Errors) > 0 || len(res.Data) < 10000 {
+				b.Fatalf("%.300s %v", res.Data, res.Errors)
 			}
 		}
 	})

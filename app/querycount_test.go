@@ -23,23 +23,31 @@ const w2 = `query($first: Int) { orders(first: $first) { totalCount nodes { id n
 	lines { id quantity lineTotal { cents } productId sku title }
 	packages { id status carrier { code } trackingNumber lines { quantity orderLine { id } } } } } }`
 
+// readOrders places enough orders for a full page of 50, and ships every
+// second one in two packages, one a line, as the workloads' data set does.
+// It returns the numbers in placement order.
+func readOrders(t testing.TB, a *apptest.App, db *gorm.DB) []string {
+	t.Helper()
+	numbers := pendingOrders(t, a, db, 60)
+	shipper := a.Login(t, shipA)
+	for i, n := range numbers {
+		if i%2 == 1 {
+			var ids []string
+			db.Raw("SELECT 'gid://fahuo/OrderLine/' || id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) ORDER BY line_no", n).Scan(&ids)
+			ship(t, a, shipper, map[string]any{"orderNumber": n, "packages": []any{
+				pkg("SF", sfNumber(100+i), line(ids[0], 2)), pkg("ZTO", ztoNumber(100+i), line(ids[1], 1))}})
+		}
+	}
+	return numbers
+}
+
 // The statements a read costs are fixed by the query's shape: W1 costs the
 // same few statements whatever the order holds, and W2 costs the same for a
 // page of 10 as for 50, with no statement per order, line or package.
 func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
 		a := apptest.New(t, url)
-		// Enough orders for a full page of 50, half shipped in two packages.
-		numbers := pendingOrders(t, a, db, 60)
-		shipper := a.Login(t, shipA)
-		for i, n := range numbers {
-			if i%2 == 1 {
-				var ids []string
-				db.Raw("SELECT 'gid://fahuo/OrderLine/' || id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) ORDER BY line_no", n).Scan(&ids)
-				ship(t, a, shipper, map[string]any{"orderNumber": n, "packages": []any{
-					pkg("SF", sfNumber(100+i), line(ids[0], 2)), pkg("ZTO", ztoNumber(100+i), line(ids[1], 1))}})
-			}
-		}
+		numbers := readOrders(t, a, db)
 		buy := a.Login(t, buyer)
 		w1Count := func(n string) int64 {
 			return a.CountStatements(t, func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": n}) })
@@ -74,6 +82,18 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		// buyers.
 		if fifty > 6 {
 			t.Errorf("W2: %d statements, want at most 6", fifty)
+		}
+		// What was read in advance resolves without a goroutine per order,
+		// package or field: the page of 50 starts no more goroutines than
+		// the page of 10, nor does the buyer's order with its packages.
+		w2Goroutines := func(first int) uint64 {
+			return apptest.CountGoroutines(func() { a.MustDo(t, owner, w2, nil, map[string]any{"first": first}) })
+		}
+		if ten, fifty := w2Goroutines(10), w2Goroutines(50); fifty > ten {
+			t.Errorf("W2 started %d goroutines for 10 orders, %d for 50", ten, fifty)
+		}
+		if n := apptest.CountGoroutines(func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": numbers[1]}) }); n > 0 {
+			t.Errorf("W1 started %d goroutines", n)
 		}
 	})
 }

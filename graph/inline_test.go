@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -40,23 +41,115 @@ func TestMarshalSliceInline(t *testing.T) {
 }
 
 // The generator (internal/generate) turned the lists of plain objects —
-// order lines among them — to inline marshaling and left the lists of
-// objects whose fields wait on dataloaders (orders, packages) concurrent.
+// order lines among them — to inline marshaling, the lists of objects whose
+// fields wait on dataloaders (orders, packages) to marshalSlice, which is
+// concurrent unless they were loaded in advance, and has the objects with
+// such fields ask resolveNow.
 func TestPlainListsMarshalInline(t *testing.T) {
 	src, err := os.ReadFile("generated.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, inline := range map[string]bool{"OrderLine": true, "UserError": true, "TrackingEvent": true,
-		"Order": false, "Package": false, "PackageLine": false} {
+	for name, want := range map[string]string{"OrderLine": "marshalSliceInline", "UserError": "marshalSliceInline",
+		"TrackingEvent": "marshalSliceInline", "Order": "marshalSlice", "Package": "marshalSlice", "PackageLine": "marshalSlice"} {
 		re := regexp.MustCompile(`func \(ec \*executionContext\) marshalN` + name + `2ᚕ[^\n]*\n\tret := (\w+(?:\.\w+)?)\(`)
 		m := re.FindSubmatch(src)
 		if m == nil {
 			t.Errorf("no list of %s in generated.go", name)
 			continue
 		}
-		if got := string(m[1]) == "marshalSliceInline"; got != inline {
-			t.Errorf("a list of %s is marshaled by %s", name, m[1])
+		if string(m[1]) != want {
+			t.Errorf("a list of %s is marshaled by %s, want %s", name, m[1], want)
+		}
+	}
+	for _, name := range []string{"Order", "Package", "PackageLine"} {
+		re := regexp.MustCompile(`func \(ec \*executionContext\) _` + name + `\(ctx[^\n]*\n(?:[^\n]*\n){4}\tctx, now := resolveNow\(ctx, obj\)\n`)
+		if !re.Match(src) {
+			t.Errorf("_%s does not ask resolveNow", name)
+		}
+	}
+}
+
+// A field resolved now gets the value, the count of invalid results and
+// the panic handling that gqlgen's scheduling gives it; a field not
+// resolved now is scheduled, and so is a deferred one.
+func TestResolveConcurrently(t *testing.T) {
+	recovered := func(_ context.Context, err any) error { return fmt.Errorf("internal: %v", err) }
+	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, recovered)
+	oc := &graphql.OperationContext{RecoverFunc: recovered}
+	ctx = graphql.WithOperationContext(ctx, oc)
+	field := func(name string) graphql.CollectedField {
+		return graphql.CollectedField{Field: &ast.Field{Name: name, Alias: name}}
+	}
+	fields := []graphql.CollectedField{field("a"), field("b"), field("c"), field("d")}
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx, fields)
+	calls := 0
+	value := func(m graphql.Marshaler) func(context.Context) graphql.Marshaler {
+		return func(context.Context) graphql.Marshaler { calls++; return m }
+	}
+	resolveConcurrently(ctx, true, out, oc, &deferred, fields[0], 0, true, true, value(graphql.MarshalInt(1)))
+	resolveConcurrently(ctx, true, out, oc, &deferred, fields[1], 1, true, true, value(graphql.Null))
+	resolveConcurrently(ctx, true, out, oc, &deferred, fields[2], 2, true, false,
+		func(context.Context) graphql.Marshaler { panic("boom") })
+	if calls != 2 || out.Values[0] == nil || out.Values[1] != graphql.Null || out.Values[2] != graphql.Null {
+		t.Fatalf("resolved now: %d calls, values %v", calls, out.Values[:3])
+	}
+	if out.Invalids != 1 {
+		t.Errorf("a null in a non-null field counts once, counted %d", out.Invalids)
+	}
+	if errs := graphql.GetErrors(ctx); len(errs) != 1 {
+		t.Errorf("the panic gave %v", errs)
+	}
+	resolveConcurrently(ctx, false, out, oc, &deferred, fields[3], 3, true, true, value(graphql.MarshalInt(4)))
+	if calls != 2 || out.Values[3] != nil {
+		t.Fatalf("a field not resolved now ran at once")
+	}
+	out.Dispatch(ctx)
+	if calls != 3 || out.Values[3] == nil {
+		t.Errorf("the scheduled field did not run on dispatch")
+	}
+	var buf bytes.Buffer
+	out.MarshalGQL(&buf)
+	if buf.String() != `{"a":1,"b":null,"c":null,"d":4}` {
+		t.Errorf("marshaled %s", buf.String())
+	}
+}
+
+// An object's group of deferred fields is built in full, with the
+// object's path, only when one of its fields is deferred.
+func TestNewDeferredGroup(t *testing.T) {
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "order"}}})
+	plain := []graphql.CollectedField{{Field: &ast.Field{Name: "number"}}}
+	if g := newDeferredGroup(ctx, plain); g.FieldSet != nil || g.Path != nil || g.Context != ctx {
+		t.Errorf("a group without deferred fields: %+v", g)
+	}
+	deferred := append(plain, graphql.CollectedField{Field: &ast.Field{Name: "lines"}, Deferrables: []*graphql.Deferrable{{Label: "l"}}})
+	if g := newDeferredGroup(ctx, deferred); g.FieldSet == nil || g.Defers == nil || g.Path.String() != "order" {
+		t.Errorf("a group with a deferred field: %+v", g)
+	}
+}
+
+// Orders are marked loaded only when everything the query asks below them
+// that may wait is read in advance.
+func TestPrimedBelow(t *testing.T) {
+	for q, want := range map[string]bool{
+		`{ orders { nodes { id number buyer { id name } recipient { name } shop { id name }
+			lines { id sku } packages { id carrier { code } lines { quantity orderLine { id } } } } } }`: true,
+		`{ orders { nodes { ...o } } } fragment o on Order { packages { lines { orderLine { sku } } } }`: true,
+		`{ orders { nodes { number history { action } } } }`:                                             false,
+		`{ orders { nodes { packages { events { description } } } } }`:                                   false,
+		`{ orders { nodes { number delayReport { id } } } }`:                                             false,
+		`{ orders { nodes { ... on Order { packages { events { at } } } } } }`:                           false,
+	} {
+		doc, errs := gqlparser.LoadQuery(parsedSchema, q)
+		if errs != nil {
+			t.Fatalf("%s: %v", q, errs)
+		}
+		oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]}
+		nodes := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet[0].(*ast.Field)
+		if got := primedBelow(oc, "Order", nodes.SelectionSet); got != want {
+			t.Errorf("%s: primed below %v, want %v", q, got, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/fahuo/fahuo/fulfillment"
@@ -35,6 +36,43 @@ type Loaders struct {
 	Usage        *dataloader.Loader[int64, int64]
 	Shops        *dataloader.Loader[int64, models.Shop]
 	Buyers       *dataloader.Loader[int64, models.User]
+
+	mu sync.Mutex
+	// loaded holds the objects a resolver read everything below in
+	// advance, for the fields the query asks of them (see resolveNow).
+	loaded map[any]struct{}
+}
+
+// markLoaded records that everything the query asks below each object is
+// in the loaders already. Each must be a pointer that the resolver returns.
+func (l *Loaders) markLoaded(objs ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.loaded == nil {
+		l.loaded = make(map[any]struct{}, len(objs))
+	}
+	for _, o := range objs {
+		l.loaded[o] = struct{}{}
+	}
+}
+
+func (l *Loaders) isLoaded(obj any) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.loaded[obj]
+	return ok
+}
+
+// allLoaded tells whether every element of v was marked loaded.
+func allLoaded[E any](l *Loaders, v []*E) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range v {
+		if _, ok := l.loaded[any(e)]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 type loadersKey struct{}

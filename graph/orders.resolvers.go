@@ -93,7 +93,7 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := primeOrders(ctx, r.Service, []models.Order{o}, sel, pre); err != nil {
+	if err := primeOrders(ctx, r.Service, []*models.Order{&o}, sel, pre); err != nil {
 		return nil, err
 	}
 	return &o, nil
@@ -130,7 +130,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int64, after *string,
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
-	if err := primeOrders(ctx, r.Service, page.Orders, nodeSelections(ctx), preread{}); err != nil {
+	if err := primeOrders(ctx, r.Service, conn.Nodes, nodeSelections(ctx), preread{}); err != nil {
 		return nil, err
 	}
 	if graphqlFieldRequested(ctx, "totalCount") {

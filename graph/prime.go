@@ -16,11 +16,51 @@ import (
 // The child resolvers then find them there. This makes the number of
 // statements a query costs fixed by its shape, never by the page size or by
 // how the child resolvers happen to be scheduled against the loaders' wait.
-// pre holds what was read already with the orders.
-func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.Order, sel ast.SelectionSet, pre preread) error {
+// pre holds what was read already with the orders. When that is all the
+// query asks below the orders, it marks them loaded, and gqlgen resolves
+// them without a goroutine a field (resolveNow).
+func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []*models.Order, sel ast.SelectionSet, pre preread) error {
 	if len(orders) == 0 || len(sel) == 0 {
 		return nil
 	}
+	if err := prime(ctx, svc, orders, sel, pre); err != nil {
+		return err
+	}
+	if primedBelow(graphql.GetOperationContext(ctx), "Order", sel) {
+		l := loadersFrom(ctx)
+		for _, o := range orders {
+			l.markLoaded(o)
+		}
+	}
+	return nil
+}
+
+// primedFields are, by object type, the fields that may wait
+// (waitingFields) that prime reads in advance when the query asks for
+// them, or that read nothing at all.
+var primedFields = map[string][]string{
+	"Order":       {"shop", "buyer", "recipient", "lines", "packages"},
+	"Package":     {"lines"},
+	"PackageLine": {"orderLine"},
+	"Shop":        {"id"},
+}
+
+// primedBelow tells whether every field that may wait in sel, a selection
+// of an object of type typ, at any depth, is one of primedFields.
+func primedBelow(opCtx *graphql.OperationContext, typ string, sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(opCtx, sel, nil) {
+		if slices.Contains(waitingFields[typ], f.Name) && !slices.Contains(primedFields[typ], f.Name) {
+			return false
+		}
+		if len(f.Selections) > 0 && !primedBelow(opCtx, f.Definition.Type.Name(), f.Selections) {
+			return false
+		}
+	}
+	return true
+}
+
+// prime puts what the query asks below orders into the loaders.
+func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order, sel ast.SelectionSet, pre preread) error {
 	l := loadersFrom(ctx)
 	a := fulfillment.ActorFrom(ctx)
 	opCtx := graphql.GetOperationContext(ctx)
@@ -28,7 +68,7 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []models.
 	keys := make([]fulfillment.Key, len(orders))
 	var shopIDs, buyerIDs []int64
 	for i, o := range orders {
-		keys[i] = fulfillment.KeyOf(o)
+		keys[i] = fulfillment.KeyOf(*o)
 		if !slices.Contains(shopIDs, o.ShopID) {
 			shopIDs = append(shopIDs, o.ShopID)
 		}

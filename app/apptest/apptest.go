@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -296,4 +297,15 @@ func (a *App) CountStatements(t testing.TB, fn func()) int64 {
 	fn()
 	a.counting.Store(false)
 	return a.statements.Load()
+}
+
+// CountGoroutines runs fn and returns how many goroutines the process
+// started meanwhile. Tests that count must not run anything in parallel.
+func CountGoroutines(fn func()) uint64 {
+	sample := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
+	fn()
+	metrics.Read(sample)
+	return sample[0].Value.Uint64() - before
 }

@@ -1,18 +1,30 @@
 // Command generate runs gqlgen for this module (as `go tool gqlgen
-// generate` does) and then lets lists of plain objects marshal in the
-// caller's goroutine.
+// generate` does) and then edits the generated executor where gqlgen's
+// general machinery costs the most and this schema does not need it.
 //
 // gqlgen marshals every element of a list of objects in a goroutine of its
-// own, so that the elements' resolvers (which may wait on a dataloader) run
-// side by side. For an object none of whose fields can wait — no resolver,
-// no method that takes a context, and no such object below it — that
-// goroutine only costs: starting it and growing its stack took a tenth of
-// the server's CPU on the merchant's order page (two order lines per order,
-// fifty orders). This command finds those object types in gqlgen's own
-// model of the schema and, in the generated file, has their lists marshaled
-// by marshalSliceInline (graph/inline.go) instead of
-// graphql.MarshalSliceConcurrently. Every other list stays concurrent, so
-// dataloaders batch as before.
+// own, and resolves every field with a resolver in another, so that loads
+// that wait on a dataloader run side by side. Starting those goroutines and
+// growing their stacks took a sixth of the server's CPU on the merchant's
+// order page (fifty orders, two lines and a package or two each). The
+// command finds, in gqlgen's own model of the schema, the object types
+// none of whose fields can wait — no resolver, no method that takes a
+// context, and no such object below — and:
+//
+//   - has their lists marshaled by marshalSliceInline (graph/inline.go)
+//     instead of graphql.MarshalSliceConcurrently;
+//   - has the other lists of objects marshaled by marshalSlice, and the
+//     objects with fields that may wait ask resolveNow and schedule those
+//     fields through resolveConcurrently: a subtree whose data a resolver
+//     read in advance (primeOrders) resolves in the caller's goroutine,
+//     everything else concurrently as before, so dataloaders batch;
+//   - has objects build their group of @defer'd fields, whose response path
+//     gqlgen computes eagerly, only when a field is deferred
+//     (newDeferredGroup);
+//   - writes the table of fields that may wait (generated_waiting.go).
+//
+// Every edit checks that the generated code has the shape it expects, so
+// that a gqlgen upgrade that changes it fails the generation loudly.
 //
 // Run through `go generate ./graph`.
 package main
@@ -24,7 +36,9 @@ import (
 	"go/format"
 	"io/fs"
 	"log"
+	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,6 +71,9 @@ func main() {
 // wait; rewrite then edits the generated file.
 type plainLists struct {
 	plain []string
+	// waiting are, by object type, the fields gqlgen resolves
+	// concurrently: those that may wait.
+	waiting map[string][]string
 }
 
 func (p *plainLists) Name() string { return "plainlists" }
@@ -115,20 +132,32 @@ func (p *plainLists) GenerateCode(data *codegen.Data) error {
 		}
 		return wait
 	}
+	p.waiting = map[string][]string{}
 	for _, o := range data.Objects {
-		if o.Definition.Kind == ast.Object && !o.IsReserved() && !o.Root && !mayWait(o.Name) {
+		if o.Definition.Kind != ast.Object || o.IsReserved() || o.Root {
+			continue
+		}
+		if !mayWait(o.Name) {
 			p.plain = append(p.plain, o.Name)
+		}
+		for _, f := range o.Fields {
+			if f.IsConcurrent() {
+				p.waiting[o.Name] = append(p.waiting[o.Name], f.Name)
+			}
 		}
 	}
 	slices.Sort(p.plain)
 	return nil
 }
 
+// objectFunc matches the marshaler of one object type, up to its end.
+var objectFunc = regexp.MustCompile(`(?ms)^func \(ec \*executionContext\) _\w+\(ctx context\.Context, sel ast\.SelectionSet, obj \*[^)]*\) graphql\.Marshaler \{\n.*?^}\n`)
+
 var marshalList = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) marshal[NO](\w+?)2ᚕ[^(]*\(ctx context\.Context, sel ast\.SelectionSet, v [^)]*\) graphql\.Marshaler \{\n\tret := graphql\.MarshalSliceConcurrently\(ctx, len\(v\), \d+, (?:true|false), `)
 
-// rewrite has the lists of plain objects in the generated file marshaled
-// inline, and fails when the file does not look as expected, so that a
-// gqlgen upgrade that changes it is noticed.
+// rewrite edits the generated file as the command's doc says, and fails
+// when the file does not look as expected, so that a gqlgen upgrade that
+// changes it is noticed.
 func (p *plainLists) rewrite(filename string) error {
 	src, err := os.ReadFile(filename)
 	if err != nil {
@@ -137,6 +166,18 @@ func (p *plainLists) rewrite(filename string) error {
 	if !bytes.Contains(src, []byte("graphql.MarshalSliceConcurrently(")) {
 		return fmt.Errorf("%s has no graphql.MarshalSliceConcurrently: gqlgen's generated code changed", filename)
 	}
+	// Every object makes a group for its @defer'd fields, and gqlgen's
+	// NewDeferredGroup builds the object's response path to label the
+	// group's payloads: a tenth of the allocations of a page of orders,
+	// for a directive hardly any query uses. newDeferredGroup
+	// (graph/inline.go) builds it only when a field of the object is
+	// deferred.
+	const newGroup = "deferred := graphql.NewDeferredGroup(ctx)"
+	groups := bytes.Count(src, []byte(newGroup))
+	if groups == 0 || groups != bytes.Count(src, []byte("fields := graphql.CollectFields(")) {
+		return fmt.Errorf("%s: %d deferred groups, not one an object: gqlgen's generated code changed", filename, groups)
+	}
+	src = bytes.ReplaceAll(src, []byte(newGroup), []byte("deferred := newDeferredGroup(ctx, fields)"))
 	n := 0
 	out := marshalList.ReplaceAllFunc(src, func(m []byte) []byte {
 		name := string(marshalList.FindSubmatch(m)[1])
@@ -150,9 +191,68 @@ func (p *plainLists) rewrite(filename string) error {
 	if n == 0 && len(p.plain) > 0 {
 		return fmt.Errorf("no list of %v found in %s: gqlgen's generated code changed", p.plain, filename)
 	}
+	// The other lists of objects marshal through marshalSlice, inline
+	// when their elements were loaded in advance (graph/inline.go).
+	lists := 0
+	out = marshalList.ReplaceAllFunc(out, func(m []byte) []byte {
+		if !bytes.Contains(m, []byte(", v []*")) {
+			return m
+		}
+		lists++
+		return bytes.Replace(m, []byte("graphql.MarshalSliceConcurrently(ctx, len(v), "), []byte("marshalSlice(ctx, v, "), 1)
+	})
+	if lists == 0 {
+		return fmt.Errorf("no concurrent list of objects found in %s: gqlgen's generated code changed", filename)
+	}
+	// Objects with fields that may wait ask resolveNow whether they
+	// resolve now, and schedule those fields through resolveConcurrently.
+	objects := 0
+	out = objectFunc.ReplaceAllFunc(out, func(m []byte) []byte {
+		const schedule = "out.ResolveConcurrently(ec.OperationContext, &deferred, i,"
+		if !bytes.Contains(m, []byte(schedule)) {
+			return m
+		}
+		objects++
+		m = bytes.Replace(m, []byte("deferred := newDeferredGroup(ctx, fields)\n"),
+			[]byte("deferred := newDeferredGroup(ctx, fields)\n\tctx, now := resolveNow(ctx, obj)\n"), 1)
+		return bytes.ReplaceAll(m, []byte(schedule), []byte("resolveConcurrently(ctx, now, out, ec.OperationContext, &deferred, field, i,"))
+	})
+	if objects != len(p.waiting) {
+		return fmt.Errorf("%s: %d objects schedule fields, gqlgen's model has %d with fields that may wait: gqlgen's generated code changed",
+			filename, objects, len(p.waiting))
+	}
 	out, err = format.Source(out)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filename, out, 0o644)
+	if err := os.WriteFile(filename, out, 0o644); err != nil {
+		return err
+	}
+	return p.writeWaiting(filepath.Join(filepath.Dir(filename), "generated_waiting.go"))
+}
+
+// writeWaiting writes the table of fields that may wait, for the check of
+// what a resolver's advance reads cover (graph/prime.go).
+func (p *plainLists) writeWaiting(filename string) error {
+	var b bytes.Buffer
+	b.WriteString("// Code generated by internal/generate. DO NOT EDIT.\n\npackage graph\n\n")
+	b.WriteString("// waitingFields are, by object type, the fields gqlgen resolves concurrently\n// because they may wait: resolvers and methods that take a context.\n")
+	b.WriteString("var waitingFields = map[string][]string{\n")
+	names := slices.Sorted(maps.Keys(p.waiting))
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%q: {", name)
+		for i, f := range p.waiting[name] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", f)
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n")
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filename, src, 0o644)
 }
