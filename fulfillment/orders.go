@@ -123,17 +123,14 @@ func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (Order
 // withLines reads the one order q selects joined with its lines, in line
 // order, and tells whether there was one.
 func withLines(q *gorm.DB) (models.Order, []models.OrderLine, bool, error) {
-	cols, err := prefixedColumns(q, &models.OrderLine{}, "order_lines", "line_")
+	rs, err := q.Table("orders").Select(orderWithLineColumns.list).
+		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
+		Order("orders.id, order_lines.line_no").Rows()
 	if err != nil {
 		return models.Order{}, nil, false, err
 	}
-	var rows []struct {
-		models.Order
-		Line models.OrderLine `gorm:"embedded;embeddedPrefix:line_"`
-	}
-	if err := q.Table("orders").Select("orders.*, " + cols).
-		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
-		Order("orders.id, order_lines.line_no").Scan(&rows).Error; err != nil {
+	rows, err := scanRows(rs, orderWithLineColumns, nil)
+	if err != nil {
 		return models.Order{}, nil, false, err
 	}
 	if len(rows) == 0 {
@@ -272,8 +269,12 @@ func (s *Service) Orders(ctx context.Context, a Actor, f OrderFilter, first int,
 		}
 		q = q.Where("(orders.created_at < ? OR (orders.created_at = ? AND orders.id < ?))", at, at, id)
 	}
-	var orders []models.Order
-	if err := q.Order("orders.created_at DESC, orders.id DESC").Limit(first + 1).Find(&orders).Error; err != nil {
+	rows, err := q.Table("orders").Select(orderColumns.list).Order("orders.created_at DESC, orders.id DESC").Limit(first + 1).Rows()
+	if err != nil {
+		return OrderPage{}, err
+	}
+	orders, err := scanRows(rows, orderColumns, nil)
+	if err != nil {
 		return OrderPage{}, err
 	}
 	page := OrderPage{Orders: orders}
@@ -371,9 +372,14 @@ func (s *Service) OrderLines(ctx context.Context, a Actor, keys []Key) (map[Key]
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var lines []models.OrderLine
-	if err := s.db.WithContext(ctx).Where("shop_id IN ? AND order_id IN ?", shops, ids).
-		Order("order_id, line_no").Find(&lines).Error; err != nil {
+	rows, err := s.db.WithContext(ctx).Table("order_lines").Select(orderLineColumns.list).
+		Where("order_lines.shop_id IN ? AND order_lines.order_id IN ?", shops, ids).
+		Order("order_lines.order_id, order_lines.line_no").Rows()
+	if err != nil {
+		return nil, err
+	}
+	lines, err := scanRows(rows, orderLineColumns, nil)
+	if err != nil {
 		return nil, err
 	}
 	for _, l := range lines {
@@ -421,17 +427,16 @@ func (s *Service) PackagesWithLines(ctx context.Context, a Actor, keys []Key) (m
 	if len(ids) == 0 {
 		return pkgs, lines, nil
 	}
-	var rows []struct {
-		models.Package
-		LineID          *int64
-		LineOrderLineID *int64
-		LineQuantity    *int64
-	}
-	if err := s.db.WithContext(ctx).Table("packages").
-		Select("packages.*, package_lines.id AS line_id, package_lines.order_line_id AS line_order_line_id, package_lines.quantity AS line_quantity").
+	rs, err := s.db.WithContext(ctx).Table("packages").
+		Select(packageColumns.list+", package_lines.id, package_lines.order_line_id, package_lines.quantity").
 		Joins("LEFT JOIN package_lines ON package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id").
 		Where("packages.shop_id IN ? AND packages.order_id IN ?", shops, ids).
-		Order("packages.order_id, packages.id, package_lines.id").Scan(&rows).Error; err != nil {
+		Order("packages.order_id, packages.id, package_lines.id").Rows()
+	if err != nil {
+		return nil, nil, fmt.Errorf("packages with lines: %w", err)
+	}
+	rows, err := scanRows(rs, packageWithLineColumns, nil)
+	if err != nil {
 		return nil, nil, fmt.Errorf("packages with lines: %w", err)
 	}
 	var last int64

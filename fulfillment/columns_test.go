@@ -1,0 +1,109 @@
+package fulfillment
+
+import (
+	"log/slog"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/fahuo/fahuo/clock"
+	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
+)
+
+// The hand-written column lists name every column of their model, and scan
+// each row into what gorm's own read of it gives, optional fields set or
+// not, and null-safe from the missing side of an outer join.
+func TestColumnsReadWhatGormReads(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+		checkNames(t, db, orderColumns, &models.Order{})
+		checkNames(t, db, orderLineColumns, &models.OrderLine{})
+		checkNames(t, db, packageColumns, &models.Package{})
+
+		// The demo's orders, lines and packages, and two orders of every
+		// optional field set and none.
+		svc := New(db, clock.System{}, DefaultSettings(), slog.New(slog.DiscardHandler))
+		_, _, err := svc.SeedDemo(t.Context())
+		noErr(t, err)
+		var product struct{ ID, ShopID int64 }
+		noErr(t, db.Raw("SELECT id, shop_id FROM products ORDER BY id LIMIT 1").Scan(&product).Error)
+		at := time.Date(2026, 11, 25, 10, 30, 15, 123456000, time.UTC)
+		later := at.Add(36 * time.Hour)
+		seq := int64(3)
+		shop := models.Shop{ID: product.ShopID}
+		buyer := models.User{Email: "col@example.com", Name: "买家", PasswordHash: "x", Role: models.RoleBuyer, CreatedAt: at}
+		noErr(t, db.Create(&buyer).Error)
+		full := models.Order{ShopID: shop.ID, Number: "C1", BuyerID: buyer.ID, Status: models.OrderShipped, RecipientName: "张三",
+			RecipientPhone: "13800138000", RegionCode: "440305", RegionName: "广东省 深圳市 南山区", AddressDetail: "科技园 1 号",
+			ShipFromRegion: "440300", Currency: "CNY", FreightCents: 800, TotalCents: 12800, PaidAt: at, PromisedShipBy: later,
+			FirstShippedAt: &at, ShippedAt: &later, DeliveredAt: &later, ClosedAt: &later, RefundStatus: models.RefundRequested,
+			RefundReason: "不想要了", RefundRequestedAt: &later, CreatedAt: at, UpdatedAt: later}
+		bare := models.Order{ShopID: shop.ID, Number: "C2", BuyerID: buyer.ID, Status: models.OrderPendingShipment, Currency: "CNY",
+			PaidAt: at, PromisedShipBy: later, RefundStatus: models.RefundNone, CreatedAt: at, UpdatedAt: at}
+		noErr(t, db.Create(&full).Error)
+		noErr(t, db.Create(&bare).Error)
+		noErr(t, db.Create(&[]models.OrderLine{
+			{ShopID: shop.ID, OrderID: full.ID, LineNo: 1, ProductID: product.ID, SKU: "S-1", Title: "礼盒", Quantity: 2, UnitPriceCents: 6000,
+				SpotQuantity: 1, PromisedShipBy: &later},
+			{ShopID: shop.ID, OrderID: full.ID, LineNo: 2, ProductID: product.ID, SKU: "S-2", Title: "茶", Quantity: 1, UnitPriceCents: 800},
+		}).Error)
+		noErr(t, db.Create(&[]models.Package{
+			{ShopID: shop.ID, OrderID: full.ID, Kind: models.PackageShipment, CarrierCode: "SF", TrackingNumber: "SF1", Status: models.PackageAwaitingPickup,
+				ShippedAt: at, InterceptStatus: models.InterceptNone, CreatedAt: at},
+			{ShopID: shop.ID, OrderID: full.ID, Kind: models.PackageAppended, AppendSeq: &seq, CarrierCode: "YTO", TrackingNumber: "YT2",
+				Status: models.PackageDelivered, ShippedAt: at, DeliveredAt: &later, InterceptStatus: models.InterceptRequired,
+				PickedUpAt: &at, StatusAt: &later, CreatedAt: later},
+		}).Error)
+
+		checkRows(t, db, orderColumns, "id")
+		checkRows(t, db, orderLineColumns, "id")
+		checkRows(t, db, packageColumns, "id")
+
+		// The order without lines comes with a line of zero id.
+		rows, err := db.Table("orders").Select(orderWithLineColumns.list).
+			Joins("LEFT JOIN order_lines ON order_lines.order_id = orders.id").Where("orders.id = ?", bare.ID).Rows()
+		noErr(t, err)
+		got, err := scanRows(rows, orderWithLineColumns, nil)
+		noErr(t, err)
+		var want models.Order
+		noErr(t, db.First(&want, bare.ID).Error)
+		if len(got) != 1 || !reflect.DeepEqual(got[0].Order, want) || !reflect.DeepEqual(got[0].Line, models.OrderLine{}) {
+			t.Errorf("an order without lines read as %+v", got)
+		}
+	})
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkNames checks that c names every column of model, each once.
+func checkNames[T any](t *testing.T, db *gorm.DB, c columns[T], model any) {
+	t.Helper()
+	stmt := &gorm.Statement{DB: db}
+	noErr(t, stmt.Parse(model))
+	want := slices.Sorted(slices.Values(stmt.Schema.DBNames))
+	got := slices.Sorted(slices.Values(c.names))
+	if !slices.Equal(got, want) || len(c.dests(new(T))) != len(c.names) {
+		t.Errorf("%s: the list names %v, the model has %v (%d destinations)", c.table, got, want, len(c.dests(new(T))))
+	}
+}
+
+// checkRows reads every row of c's table by c and by gorm and compares.
+func checkRows[T any](t *testing.T, db *gorm.DB, c columns[T], order string) {
+	t.Helper()
+	rows, err := db.Table(c.table).Select(c.list).Order(order).Rows()
+	noErr(t, err)
+	got, err := scanRows(rows, c, nil)
+	noErr(t, err)
+	var want []T
+	noErr(t, db.Order(order).Find(&want).Error)
+	if len(want) < 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s by hand:\n%+v\nby gorm:\n%+v", c.table, got, want)
+	}
+}
