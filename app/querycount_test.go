@@ -53,8 +53,12 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 			return a.CountStatements(t, func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": n}) })
 		}
 		// Session, the order joined with its lines, its packages joined
-		// with theirs.
-		const want = 3
+		// with theirs; on PostgreSQL the packages come as JSON in the
+		// order's rows.
+		want := int64(3)
+		if database.DialectOf(db) == database.Postgres {
+			want = 2
+		}
 		if got := w1Count(numbers[1]); got != want {
 			t.Errorf("W1 on a shipped order: %d statements, want %d", got, want)
 		}

@@ -2,10 +2,14 @@ package fulfillment
 
 import (
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
 )
 
 // The reads that every buyer's order and every page of the order list make
@@ -145,4 +149,104 @@ func nullSafeList(list string) string {
 		panic("fulfillment: a column list that an outer join needs null-safe is not")
 	}
 	return list
+}
+
+// packagesJSON is, on PostgreSQL, a lateral join of each row of orders
+// with its packages and their lines as one JSON array, packages.packages
+// (NULL for none): a package is an array of packageColumns in their order
+// followed by an array of its lines, each [id, order line id, quantity].
+// Joined to the order before its lines, it is built once an order, not
+// once a line.
+var packagesJSON = `CROSS JOIN LATERAL (SELECT json_agg(json_build_array(` + packageColumns.list + `,
+		(SELECT COALESCE(json_agg(json_build_array(package_lines.id, package_lines.order_line_id, package_lines.quantity)
+			ORDER BY package_lines.id), '[]')
+		FROM package_lines WHERE package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id))
+	ORDER BY packages.id) AS packages
+	FROM packages WHERE packages.shop_id = orders.shop_id AND packages.order_id = orders.id) AS packages`
+
+// orderDetailJSON reads on PostgreSQL the one order q selects joined with
+// its lines, and its packages with theirs as JSON in the same rows
+// (packagesJSON): the buyer's order in one statement, where the lines'
+// join and the packages' join would take two, and each statement costs
+// more than the few rows it returns.
+func orderDetailJSON(q *gorm.DB) (OrderDetail, bool, error) {
+	rs, err := q.Table("orders").Select(orderWithLineColumns.list + ", packages.packages").Joins(packagesJSON).
+		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
+		Order("orders.id, order_lines.line_no").Rows()
+	if err != nil {
+		return OrderDetail{}, false, err
+	}
+	var pkgs []*[]byte // each row's
+	rows, err := scanRows(rs, orderWithLineColumns, func(*orderWithLine) []any {
+		p := new([]byte)
+		pkgs = append(pkgs, p)
+		return []any{p}
+	})
+	if err != nil || len(rows) == 0 {
+		return OrderDetail{}, false, err
+	}
+	// One order, as Order takes one: numbers are unique within a shop only.
+	d := OrderDetail{Order: rows[0].Order, Lines: make([]models.OrderLine, 0, len(rows)), PackageLines: map[Key][]models.PackageLine{}}
+	for _, r := range rows {
+		if r.Line.ID != 0 && r.Order.ID == d.Order.ID {
+			d.Lines = append(d.Lines, r.Line)
+		}
+	}
+	if err := decodePackages(*pkgs[0], &d); err != nil {
+		return OrderDetail{}, false, fmt.Errorf("order detail: packages: %w", err)
+	}
+	return d, true, nil
+}
+
+// decodePackages decodes packagesJSON into d's packages and package lines,
+// as PackagesWithLines returns them.
+func decodePackages(src []byte, d *OrderDetail) error {
+	if len(src) == 0 {
+		return nil // no packages: NULL
+	}
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal(src, &raw); err != nil {
+		return err
+	}
+	for _, cols := range raw {
+		var p models.Package
+		dests := packageColumns.dests(&p)
+		if len(cols) != len(dests)+1 {
+			return fmt.Errorf("%d values for %d columns and the lines", len(cols), len(dests))
+		}
+		for i, dest := range dests {
+			if err := json.Unmarshal(cols[i], dest); err != nil {
+				return fmt.Errorf("%s: %w", packageColumns.names[i], err)
+			}
+			localTime(dest)
+		}
+		var lines [][3]int64
+		if err := json.Unmarshal(cols[len(dests)], &lines); err != nil {
+			return fmt.Errorf("lines: %w", err)
+		}
+		d.Packages = append(d.Packages, p)
+		if p.Kind == models.PackageShipment {
+			pk := Key{ShopID: p.ShopID, ID: p.ID}
+			pl := make([]models.PackageLine, len(lines))
+			for i, l := range lines {
+				pl[i] = models.PackageLine{ID: l[0], ShopID: p.ShopID, PackageID: p.ID, OrderLineID: l[1], Quantity: l[2]}
+			}
+			d.PackageLines[pk] = pl
+		}
+	}
+	return nil
+}
+
+// localTime puts a time decoded from JSON into the local zone, as the
+// driver gives the times it scans.
+func localTime(dest any) {
+	switch t := dest.(type) {
+	case *time.Time:
+		*t = t.Local()
+	case **time.Time:
+		if *t != nil {
+			local := (*t).Local()
+			*t = &local
+		}
+	}
 }

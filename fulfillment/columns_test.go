@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/clock"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
@@ -60,6 +61,35 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 		checkRows(t, db, orderColumns, "id")
 		checkRows(t, db, orderLineColumns, "id")
 		checkRows(t, db, packageColumns, "id")
+
+		// On PostgreSQL the one-statement order detail reads what the
+		// two statements read, for every order: shipped in packages with
+		// lines, with appended packages, with none.
+		if database.DialectOf(db) == database.Postgres {
+			var ids []int64
+			noErr(t, db.Raw("SELECT id FROM orders ORDER BY id").Scan(&ids).Error)
+			withPackages := 0
+			for _, id := range ids {
+				q := func() *gorm.DB { return db.Where("orders.id = ?", id) }
+				got, found, err := orderDetailJSON(q())
+				noErr(t, err)
+				o, lines, _, err := withLines(q())
+				noErr(t, err)
+				k := KeyOf(o)
+				pkgs, plines, err := svc.PackagesWithLines(t.Context(), Actor{Kind: ActorUser, UserID: 1, Role: models.RolePlatform}, []Key{k})
+				noErr(t, err)
+				want := OrderDetail{Order: o, Lines: lines, Packages: pkgs[k], PackageLines: plines}
+				if !found || !reflect.DeepEqual(got, want) {
+					t.Errorf("order %d in one statement:\n%+v\nin two:\n%+v", id, got, want)
+				}
+				if len(want.Packages) > 0 {
+					withPackages++
+				}
+			}
+			if withPackages < 3 {
+				t.Errorf("only %d orders with packages compared", withPackages)
+			}
+		}
 
 		// The order without lines comes with a line of zero id.
 		rows, err := db.Table("orders").Select(orderWithLineColumns.list).

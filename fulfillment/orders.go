@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/carriers"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"github.com/fahuo/fahuo/regions"
 	"gorm.io/gorm"
@@ -96,14 +97,21 @@ type OrderDetail struct {
 }
 
 // OrderDetail is Order with the order's lines and packages and the
-// packages' lines, in two statements (the order joined with its lines, then
-// its packages joined with theirs): for reads that show them all, such as a
-// buyer following an order or a merchant's order page. Errors as for
-// Order.
+// packages' lines: for reads that show them all, such as a buyer following
+// an order or a merchant's order page. On PostgreSQL it is one statement
+// (orderDetailJSON); on SQLite two (the order joined with its lines, then
+// its packages joined with theirs). Errors as for Order.
 func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
 	q, err := s.orderQuery(ctx, a, ref)
 	if err != nil {
 		return OrderDetail{}, err
+	}
+	if database.DialectOf(s.db) == database.Postgres {
+		d, found, err := orderDetailJSON(q)
+		if err == nil && !found {
+			err = models.Errorf(models.CodeNotFound, "no such order")
+		}
+		return d, err
 	}
 	o, lines, found, err := withLines(q)
 	if err != nil {
