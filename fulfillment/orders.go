@@ -513,16 +513,20 @@ func (s *Service) BuyersByID(ctx context.Context, a Actor, ids []int64) (map[int
 	if _, err := orderScope(a); err != nil {
 		return nil, err
 	}
-	var users []models.User
-	if err := s.db.WithContext(ctx).Select("id", "name", "role").
-		Where("id IN ? AND role = ?", ids, models.RoleBuyer).Find(&users).Error; err != nil {
+	rows, err := s.db.WithContext(ctx).Table("users").Select("id, name").Where("id IN ? AND role = ?", ids, models.RoleBuyer).Rows()
+	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]models.User, len(users))
-	for _, u := range users {
+	defer rows.Close()
+	out := make(map[int64]models.User, len(ids))
+	for rows.Next() {
+		u := models.User{Role: models.RoleBuyer}
+		if err := rows.Scan(&u.ID, &u.Name); err != nil {
+			return nil, err
+		}
 		out[u.ID] = u
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // OrderLinesByID returns order lines by their keys: one statement for the

@@ -83,7 +83,7 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.UploadBytes, MaxMemory: 8 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(lim.Tokens)
