@@ -47,6 +47,9 @@ const (
 
 // NewServer builds the GraphQL handler with explicit transports and limits.
 // Requests must pass through LoadersMiddleware (and authentication) first.
+// It registers no field middleware (graphql.FieldInterceptor): the
+// generated code marshals plain scalar fields without it
+// (internal/generate).
 func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.Server {
 	def := DefaultLimits()
 	if lim.Complexity == 0 {
