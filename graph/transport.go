@@ -69,8 +69,7 @@ func (t postJSON) fallBack(w http.ResponseWriter, r *http.Request, exec graphql.
 func writeResponse(w *bytes.Buffer, resp *graphql.Response) error {
 	w.WriteByte('{')
 	if len(resp.Errors) > 0 {
-		w.WriteString(`"errors":`)
-		if err := appendJSON(w, resp.Errors); err != nil {
+		if err := writeMember(w, `"errors":`, resp.Errors); err != nil {
 			return err
 		}
 		w.WriteByte(',')
@@ -81,32 +80,33 @@ func writeResponse(w *bytes.Buffer, resp *graphql.Response) error {
 	} else {
 		writeEscapingHTML(w, resp.Data)
 	}
-	if resp.Label != "" {
-		w.WriteString(`,"label":`)
-		if err := appendJSON(w, resp.Label); err != nil {
-			return err
+	for _, m := range []struct {
+		name  string
+		value any
+		set   bool
+	}{
+		{`,"label":`, resp.Label, resp.Label != ""},
+		{`,"path":`, resp.Path, len(resp.Path) > 0},
+		{`,"hasNext":`, resp.HasNext, resp.HasNext != nil},
+		{`,"extensions":`, resp.Extensions, len(resp.Extensions) > 0},
+	} {
+		if !m.set {
+			continue
 		}
-	}
-	if len(resp.Path) > 0 {
-		w.WriteString(`,"path":`)
-		if err := appendJSON(w, resp.Path); err != nil {
-			return err
-		}
-	}
-	if resp.HasNext != nil {
-		w.WriteString(`,"hasNext":`)
-		if err := appendJSON(w, resp.HasNext); err != nil {
-			return err
-		}
-	}
-	if len(resp.Extensions) > 0 {
-		w.WriteString(`,"extensions":`)
-		if err := appendJSON(w, resp.Extensions); err != nil {
+		if err := writeMember(w, m.name, m.value); err != nil {
 			return err
 		}
 	}
 	w.WriteByte('}')
 	return nil
+}
+
+// writeMember writes a member's name and its value as encoding/json does.
+func writeMember(w *bytes.Buffer, name string, v any) error {
+	b, err := json.Marshal(v)
+	w.WriteString(name)
+	w.Write(b)
+	return err
 }
 
 // writeEscapingHTML writes JSON text escaping <, >, & and the line and
@@ -125,12 +125,6 @@ func writeEscapingHTML(w *bytes.Buffer, data []byte) {
 		w.WriteString(strconv.FormatInt(int64(r)|0x10000, 16)[1:])
 		data = data[i+size:]
 	}
-}
-
-func appendJSON(w *bytes.Buffer, v any) error {
-	b, err := json.Marshal(v)
-	w.Write(b)
-	return err
 }
 
 // responseType is the answer's media type, chosen from the request's
