@@ -16031,7 +16031,7 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var announcementPayloadImplementors = []string{"AnnouncementPayload"}
@@ -16069,7 +16069,7 @@ func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var apiTokenImplementors = []string{"ApiToken"}
@@ -16134,7 +16134,7 @@ func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var appendPackagesPayloadImplementors = []string{"AppendPackagesPayload"}
@@ -16177,7 +16177,7 @@ func (ec *executionContext) _AppendPackagesPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var auditEntryImplementors = []string{"AuditEntry"}
@@ -16265,7 +16265,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -16308,7 +16308,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -16346,7 +16346,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var batchPayloadImplementors = []string{"BatchPayload"}
@@ -16399,7 +16399,7 @@ func (ec *executionContext) _BatchPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var batchRowResultImplementors = []string{"BatchRowResult"}
@@ -16457,7 +16457,7 @@ func (ec *executionContext) _BatchRowResult(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var buyerImplementors = []string{"Buyer"}
@@ -16495,7 +16495,7 @@ func (ec *executionContext) _Buyer(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var capacityDayImplementors = []string{"CapacityDay"}
@@ -16543,7 +16543,7 @@ func (ec *executionContext) _CapacityDay(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var carrierImplementors = []string{"Carrier"}
@@ -16591,7 +16591,7 @@ func (ec *executionContext) _Carrier(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
@@ -16634,7 +16634,7 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var createDelayReportPayloadImplementors = []string{"CreateDelayReportPayload"}
@@ -16677,7 +16677,7 @@ func (ec *executionContext) _CreateDelayReportPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var dayFiguresImplementors = []string{"DayFigures"}
@@ -16779,7 +16779,7 @@ func (ec *executionContext) _DayFigures(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var delayReportImplementors = []string{"DelayReport"}
@@ -16915,7 +16915,7 @@ func (ec *executionContext) _DelayReport(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var delayReportConnectionImplementors = []string{"DelayReportConnection"}
@@ -16958,7 +16958,7 @@ func (ec *executionContext) _DelayReportConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var delayReportEdgeImplementors = []string{"DelayReportEdge"}
@@ -16996,7 +16996,7 @@ func (ec *executionContext) _DelayReportEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var delayReportOrderResultImplementors = []string{"DelayReportOrderResult"}
@@ -17039,7 +17039,7 @@ func (ec *executionContext) _DelayReportOrderResult(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var deleteShippingTemplatePayloadImplementors = []string{"DeleteShippingTemplatePayload"}
@@ -17077,7 +17077,7 @@ func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var evidenceImplementors = []string{"Evidence"}
@@ -17127,7 +17127,7 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var feeRuleImplementors = []string{"FeeRule"}
@@ -17178,7 +17178,7 @@ func (ec *executionContext) _FeeRule(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var freeShippingRuleImplementors = []string{"FreeShippingRule"}
@@ -17223,7 +17223,7 @@ func (ec *executionContext) _FreeShippingRule(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var freightQuoteImplementors = []string{"FreightQuote"}
@@ -17271,7 +17271,7 @@ func (ec *executionContext) _FreightQuote(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var freightQuotePartImplementors = []string{"FreightQuotePart"}
@@ -17324,7 +17324,7 @@ func (ec *executionContext) _FreightQuotePart(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var loginPayloadImplementors = []string{"LoginPayload"}
@@ -17367,7 +17367,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
@@ -17400,7 +17400,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var moneyImplementors = []string{"Money"}
@@ -17438,7 +17438,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -17677,7 +17677,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var orderImplementors = []string{"Order"}
@@ -17823,7 +17823,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -17871,7 +17871,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
@@ -17909,7 +17909,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var orderEventImplementors = []string{"OrderEvent"}
@@ -17957,7 +17957,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var orderLineImplementors = []string{"OrderLine"}
@@ -18025,7 +18025,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var packageImplementors = []string{"Package"}
@@ -18126,7 +18126,7 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var packageLineImplementors = []string{"PackageLine"}
@@ -18166,7 +18166,7 @@ func (ec *executionContext) _PackageLine(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var packagePayloadImplementors = []string{"PackagePayload"}
@@ -18204,7 +18204,7 @@ func (ec *executionContext) _PackagePayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -18252,7 +18252,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
@@ -18290,7 +18290,7 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var platformSettingsImplementors = []string{"PlatformSettings"}
@@ -18336,7 +18336,7 @@ func (ec *executionContext) _PlatformSettings(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var platformSettingsPayloadImplementors = []string{"PlatformSettingsPayload"}
@@ -18374,7 +18374,7 @@ func (ec *executionContext) _PlatformSettingsPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var productImplementors = []string{"Product"}
@@ -18452,7 +18452,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var productPayloadImplementors = []string{"ProductPayload"}
@@ -18490,7 +18490,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var promiseImplementors = []string{"Promise"}
@@ -18533,7 +18533,7 @@ func (ec *executionContext) _Promise(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var queryImplementors = []string{"Query"}
@@ -18721,7 +18721,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var recipientImplementors = []string{"Recipient"}
@@ -18784,7 +18784,7 @@ func (ec *executionContext) _Recipient(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var recordTrackingEventsPayloadImplementors = []string{"RecordTrackingEventsPayload"}
@@ -18822,7 +18822,7 @@ func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var refundPayloadImplementors = []string{"RefundPayload"}
@@ -18860,7 +18860,7 @@ func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var regionImplementors = []string{"Region"}
@@ -18923,7 +18923,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var regionFeeRuleImplementors = []string{"RegionFeeRule"}
@@ -18964,7 +18964,7 @@ func (ec *executionContext) _RegionFeeRule(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var revealQuotaImplementors = []string{"RevealQuota"}
@@ -19002,7 +19002,7 @@ func (ec *executionContext) _RevealQuota(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var revealRecipientPayloadImplementors = []string{"RevealRecipientPayload"}
@@ -19040,7 +19040,7 @@ func (ec *executionContext) _RevealRecipientPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var reviewDelayReportPayloadImplementors = []string{"ReviewDelayReportPayload"}
@@ -19078,7 +19078,7 @@ func (ec *executionContext) _ReviewDelayReportPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var revokeApiTokenPayloadImplementors = []string{"RevokeApiTokenPayload"}
@@ -19116,7 +19116,7 @@ func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shipOrderPayloadImplementors = []string{"ShipOrderPayload"}
@@ -19159,7 +19159,7 @@ func (ec *executionContext) _ShipOrderPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shippingCapacityPayloadImplementors = []string{"ShippingCapacityPayload"}
@@ -19202,7 +19202,7 @@ func (ec *executionContext) _ShippingCapacityPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shippingTemplateImplementors = []string{"ShippingTemplate"}
@@ -19296,7 +19296,7 @@ func (ec *executionContext) _ShippingTemplate(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shippingTemplatePayloadImplementors = []string{"ShippingTemplatePayload"}
@@ -19334,7 +19334,7 @@ func (ec *executionContext) _ShippingTemplatePayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shopImplementors = []string{"Shop"}
@@ -19374,7 +19374,7 @@ func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shopMetricsImplementors = []string{"ShopMetrics"}
@@ -19427,7 +19427,7 @@ func (ec *executionContext) _ShopMetrics(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shopStandingImplementors = []string{"ShopStanding"}
@@ -19470,7 +19470,7 @@ func (ec *executionContext) _ShopStanding(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var shopStandingPayloadImplementors = []string{"ShopStandingPayload"}
@@ -19508,7 +19508,7 @@ func (ec *executionContext) _ShopStandingPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var staffMemberImplementors = []string{"StaffMember"}
@@ -19569,7 +19569,7 @@ func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var staffMemberPayloadImplementors = []string{"StaffMemberPayload"}
@@ -19607,7 +19607,7 @@ func (ec *executionContext) _StaffMemberPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var trackingEventImplementors = []string{"TrackingEvent"}
@@ -19655,7 +19655,7 @@ func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var trackingEventResultImplementors = []string{"TrackingEventResult"}
@@ -19698,7 +19698,7 @@ func (ec *executionContext) _TrackingEventResult(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var userImplementors = []string{"User"}
@@ -19748,7 +19748,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -19791,7 +19791,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -19848,7 +19848,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -19901,7 +19901,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -19949,7 +19949,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -20007,7 +20007,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -20065,7 +20065,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -20123,7 +20123,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -20206,7 +20206,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectOf(out, fields, &deferred)
 }
 
 // endregion **************************** object.gotpl ****************************

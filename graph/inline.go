@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -121,4 +122,50 @@ func marshalSlice[E any](ctx context.Context, v []*E, workerLimit int64, omitPan
 		return marshalSliceInline(context.WithValue(ctx, nowKey{}, true), len(v), marshal)
 	}
 	return graphql.MarshalSliceConcurrently(ctx, len(v), workerLimit, omitPanicHandler, marshal)
+}
+
+// objectOf is what an object marshals as once its fields are resolved: out
+// itself when a field is deferred (a deferred payload takes values from
+// it), else an object that writes the values in the fields' order.
+func objectOf(out *graphql.FieldSet, fields []graphql.CollectedField, deferred *graphql.DeferredGroup) graphql.Marshaler {
+	if len(deferred.Defers) > 0 || len(out.Values) != len(fields) {
+		return out
+	}
+	return &object{fields: fields, values: out.Values}
+}
+
+// object writes its members as graphql.FieldSet does: each response name
+// once, the first time it comes. Response names are GraphQL names, which
+// need no escaping.
+type object struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+func (o *object) MarshalGQL(w io.Writer) {
+	io.WriteString(w, "{")
+	written := 0
+	for i := range o.fields {
+		if seenAlias(o.fields[:i], o.fields[i].Alias) {
+			continue
+		}
+		if written > 0 {
+			io.WriteString(w, ",")
+		}
+		written++
+		io.WriteString(w, `"`)
+		io.WriteString(w, o.fields[i].Alias)
+		io.WriteString(w, `":`)
+		o.values[i].MarshalGQL(w)
+	}
+	io.WriteString(w, "}")
+}
+
+func seenAlias(fields []graphql.CollectedField, alias string) bool {
+	for i := range fields {
+		if fields[i].Alias == alias {
+			return true
+		}
+	}
+	return false
 }

@@ -177,3 +177,27 @@ func TestLeavesMarshalFromTheModel(t *testing.T) {
 		}
 	}
 }
+
+// An object writes its members in the query's order, each response name
+// once, as graphql.FieldSet does; with a deferred field it stays the field
+// set.
+func TestObjectOf(t *testing.T) {
+	field := func(alias string) graphql.CollectedField {
+		return graphql.CollectedField{Field: &ast.Field{Name: alias, Alias: alias}}
+	}
+	fields := []graphql.CollectedField{field("b"), field("a"), field("b"), field("c")}
+	out := graphql.NewFieldSet(fields)
+	for i := range fields {
+		out.Values[i] = graphql.MarshalInt(i)
+	}
+	var got, want bytes.Buffer
+	objectOf(out, fields, &graphql.DeferredGroup{}).MarshalGQL(&got)
+	out.MarshalGQL(&want)
+	if got.String() != `{"b":0,"a":1,"c":3}` || got.String() != want.String() {
+		t.Errorf("object %s, field set %s", got.String(), want.String())
+	}
+	deferred := graphql.DeferredGroup{Defers: map[string]*graphql.FieldSetView{"l": nil}}
+	if m := objectOf(out, fields, &deferred); m != graphql.Marshaler(out) {
+		t.Errorf("with a deferred field: %T", m)
+	}
+}

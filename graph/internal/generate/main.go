@@ -29,6 +29,10 @@
 //     resolution, so that the error carries the field's path. Field
 //     middleware (a graphql.FieldInterceptor) would not see these fields;
 //     the server registers none (graph/server.go);
+//   - has objects without deferred fields written by objectOf, which
+//     writes the members in the order of the query without the map of
+//     written names and the copy of each field that graphql.FieldSet's
+//     writer makes;
 //   - writes the table of fields that may wait (generated_waiting.go).
 //
 // Every edit checks that the generated code has the shape it expects, so
@@ -240,6 +244,13 @@ func (p *plainLists) rewrite(filename string) error {
 		return fmt.Errorf("%s: %d deferred groups, not one an object: gqlgen's generated code changed", filename, groups)
 	}
 	src = bytes.ReplaceAll(src, []byte(newGroup), []byte("deferred := newDeferredGroup(ctx, fields)"))
+	// Objects without deferred fields are written by objectOf, without the
+	// map and the copy a field that graphql.FieldSet's writer makes.
+	const ret = "\n\treturn out\n}\n"
+	if n := bytes.Count(src, []byte(ret)); n != groups {
+		return fmt.Errorf("%s: %d objects return their field set, %d make a deferred group: gqlgen's generated code changed", filename, n, groups)
+	}
+	src = bytes.ReplaceAll(src, []byte(ret), []byte("\n\treturn objectOf(out, fields, &deferred)\n}\n"))
 	n := 0
 	out := marshalList.ReplaceAllFunc(src, func(m []byte) []byte {
 		name := string(marshalList.FindSubmatch(m)[1])
