@@ -1,6 +1,7 @@
 package fulfillment
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -151,102 +152,146 @@ func nullSafeList(list string) string {
 	return list
 }
 
-// packagesJSON is, on PostgreSQL, a lateral join of each row of orders
-// with its packages and their lines as one JSON array, packages.packages
-// (NULL for none): a package is an array of packageColumns in their order
-// followed by an array of its lines, each [id, order line id, quantity].
-// Joined to the order before its lines, it is built once an order, not
-// once a line.
-var packagesJSON = `CROSS JOIN LATERAL (SELECT json_agg(json_build_array(` + packageColumns.list + `,
+// linesJSON and packagesJSON are, on PostgreSQL, lateral joins of each row
+// of orders with its lines (lines.lines) and with its packages and their
+// lines (packages.packages) as JSON arrays, NULL for none. A line is an
+// array of orderLineColumns in their order; a package an array of
+// packageColumns followed by an array of its lines, each [id, order line
+// id, quantity].
+var (
+	linesJSON = `CROSS JOIN LATERAL (SELECT json_agg(json_build_array(` + orderLineColumns.list + `) ORDER BY order_lines.line_no) AS lines
+	FROM order_lines WHERE order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id) AS lines`
+	packagesJSON = `CROSS JOIN LATERAL (SELECT json_agg(json_build_array(` + packageColumns.list + `,
 		(SELECT COALESCE(json_agg(json_build_array(package_lines.id, package_lines.order_line_id, package_lines.quantity)
 			ORDER BY package_lines.id), '[]')
 		FROM package_lines WHERE package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id))
 	ORDER BY packages.id) AS packages
 	FROM packages WHERE packages.shop_id = orders.shop_id AND packages.order_id = orders.id) AS packages`
+)
 
-// orderDetailJSON reads on PostgreSQL the one order q selects joined with
-// its lines, and its packages with theirs as JSON in the same rows
-// (packagesJSON): the buyer's order in one statement, where the lines'
-// join and the packages' join would take two, and each statement costs
-// more than the few rows it returns.
+// orderDetailJSON reads on PostgreSQL the one order q selects with its
+// lines and its packages with theirs as JSON in the order's row (linesJSON,
+// packagesJSON): the buyer's order in one statement and one row, where
+// joins would take two statements, and each statement costs more than the
+// few rows it returns.
 func orderDetailJSON(q *gorm.DB) (OrderDetail, bool, error) {
-	rs, err := q.Table("orders").Select(orderWithLineColumns.list + ", packages.packages").Joins(packagesJSON).
-		Joins("LEFT JOIN order_lines ON order_lines.shop_id = orders.shop_id AND order_lines.order_id = orders.id").
-		Order("orders.id, order_lines.line_no").Rows()
+	// One order, as Order takes one: numbers are unique within a shop only.
+	rs, err := q.Table("orders").Select(orderColumns.list + ", lines.lines, packages.packages").
+		Joins(linesJSON).Joins(packagesJSON).Order("orders.id").Limit(1).Rows()
 	if err != nil {
 		return OrderDetail{}, false, err
 	}
-	var pkgs []*[]byte // each row's
-	rows, err := scanRows(rs, orderWithLineColumns, func(*orderWithLine) []any {
-		p := new([]byte)
-		pkgs = append(pkgs, p)
-		return []any{p}
-	})
+	var lines, pkgs []byte
+	rows, err := scanRows(rs, orderColumns, func(*models.Order) []any { return []any{&lines, &pkgs} })
 	if err != nil || len(rows) == 0 {
 		return OrderDetail{}, false, err
 	}
-	// One order, as Order takes one: numbers are unique within a shop only.
-	d := OrderDetail{Order: rows[0].Order, Lines: make([]models.OrderLine, 0, len(rows)), PackageLines: map[Key][]models.PackageLine{}}
-	for _, r := range rows {
-		if r.Line.ID != 0 && r.Order.ID == d.Order.ID {
-			d.Lines = append(d.Lines, r.Line)
-		}
+	d := OrderDetail{Order: rows[0], PackageLines: map[Key][]models.PackageLine{}}
+	if d.Lines, _, err = decodeJSONRows(lines, orderLineColumns, 0); err != nil {
+		return OrderDetail{}, false, fmt.Errorf("order detail: lines: %w", err)
 	}
-	if err := decodePackages(*pkgs[0], &d); err != nil {
+	if d.Lines == nil {
+		d.Lines = []models.OrderLine{}
+	}
+	var pkgLines [][]any
+	if d.Packages, pkgLines, err = decodeJSONRows(pkgs, packageColumns, 1); err != nil {
 		return OrderDetail{}, false, fmt.Errorf("order detail: packages: %w", err)
+	}
+	for i, p := range d.Packages {
+		if p.Kind != models.PackageShipment {
+			continue
+		}
+		raw, _ := pkgLines[i][0].([]any)
+		pl := make([]models.PackageLine, len(raw))
+		for j, v := range raw {
+			l, _ := v.([]any)
+			pl[j] = models.PackageLine{ShopID: p.ShopID, PackageID: p.ID}
+			if len(l) != 3 {
+				return OrderDetail{}, false, fmt.Errorf("order detail: package line %v", v)
+			}
+			for k, dest := range []*int64{&pl[j].ID, &pl[j].OrderLineID, &pl[j].Quantity} {
+				if err := setJSON(dest, l[k]); err != nil {
+					return OrderDetail{}, false, fmt.Errorf("order detail: package line: %w", err)
+				}
+			}
+		}
+		d.PackageLines[Key{ShopID: p.ShopID, ID: p.ID}] = pl
 	}
 	return d, true, nil
 }
 
-// decodePackages decodes packagesJSON into d's packages and package lines,
-// as PackagesWithLines returns them.
-func decodePackages(src []byte, d *OrderDetail) error {
+// decodeJSONRows decodes a JSON array of rows (NULL for none), each an
+// array of c's columns in order followed by extra more values, into Ts and
+// their extra values.
+func decodeJSONRows[T any](src []byte, c columns[T], extra int) ([]T, [][]any, error) {
 	if len(src) == 0 {
-		return nil // no packages: NULL
+		return nil, nil, nil
 	}
-	var raw [][]json.RawMessage
-	if err := json.Unmarshal(src, &raw); err != nil {
-		return err
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	var raw [][]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, nil, err
 	}
-	for _, cols := range raw {
-		var p models.Package
-		dests := packageColumns.dests(&p)
-		if len(cols) != len(dests)+1 {
-			return fmt.Errorf("%d values for %d columns and the lines", len(cols), len(dests))
+	out := make([]T, len(raw))
+	extras := make([][]any, len(raw))
+	for i, vals := range raw {
+		dests := c.dests(&out[i])
+		if len(vals) != len(dests)+extra {
+			return nil, nil, fmt.Errorf("%d values for %d columns and %d more", len(vals), len(dests), extra)
 		}
-		for i, dest := range dests {
-			if err := json.Unmarshal(cols[i], dest); err != nil {
-				return fmt.Errorf("%s: %w", packageColumns.names[i], err)
+		for j, dest := range dests {
+			if err := setJSON(dest, vals[j]); err != nil {
+				return nil, nil, fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
 			}
-			localTime(dest)
 		}
-		var lines [][3]int64
-		if err := json.Unmarshal(cols[len(dests)], &lines); err != nil {
-			return fmt.Errorf("lines: %w", err)
-		}
-		d.Packages = append(d.Packages, p)
-		if p.Kind == models.PackageShipment {
-			pk := Key{ShopID: p.ShopID, ID: p.ID}
-			pl := make([]models.PackageLine, len(lines))
-			for i, l := range lines {
-				pl[i] = models.PackageLine{ID: l[0], ShopID: p.ShopID, PackageID: p.ID, OrderLineID: l[1], Quantity: l[2]}
-			}
-			d.PackageLines[pk] = pl
-		}
+		extras[i] = vals[len(dests):]
 	}
-	return nil
+	return out, extras, nil
 }
 
-// localTime puts a time decoded from JSON into the local zone, as the
-// driver gives the times it scans.
-func localTime(dest any) {
-	switch t := dest.(type) {
-	case *time.Time:
-		*t = t.Local()
-	case **time.Time:
-		if *t != nil {
-			local := (*t).Local()
-			*t = &local
+// setJSON stores a value decoded from JSON (with numbers kept as
+// json.Number) into the destination a column scans into, as the driver
+// would scan the column: times in the local zone, NULL as a nil pointer.
+func setJSON(dest, v any) error {
+	switch d := dest.(type) {
+	case *int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return fmt.Errorf("%v is not a number", v)
 		}
+		i, err := n.Int64()
+		*d = i
+		return err
+	case *time.Time:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%v is not a time", v)
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		*d = t.Local()
+		return err
+	case **int64:
+		if v == nil {
+			*d = nil
+			return nil
+		}
+		*d = new(int64)
+		return setJSON(*d, v)
+	case **time.Time:
+		if v == nil {
+			*d = nil
+			return nil
+		}
+		*d = new(time.Time)
+		return setJSON(*d, v)
 	}
+	// Strings and the models' string types.
+	s, ok := v.(string)
+	rv := reflect.ValueOf(dest).Elem()
+	if !ok || rv.Kind() != reflect.String {
+		return fmt.Errorf("%v does not go into a %s", v, rv.Type())
+	}
+	rv.SetString(s)
+	return nil
 }

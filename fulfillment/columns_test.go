@@ -1,6 +1,7 @@
 package fulfillment
 
 import (
+	"encoding/json"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -135,5 +136,26 @@ func checkRows[T any](t *testing.T, db *gorm.DB, c columns[T], order string) {
 	noErr(t, db.Order(order).Find(&want).Error)
 	if len(want) < 2 || !reflect.DeepEqual(got, want) {
 		t.Errorf("%s by hand:\n%+v\nby gorm:\n%+v", c.table, got, want)
+	}
+}
+
+// A JSON value that does not fit its column is an error, not a zero.
+func TestSetJSONRefusesMisfits(t *testing.T) {
+	var n int64
+	var kind models.PackageKind
+	var at time.Time
+	seq := new(int64)
+	for _, c := range []struct {
+		dest, v any
+	}{{&n, "1"}, {&n, json.Number("1.5")}, {&kind, json.Number("1")}, {&at, "yesterday"}, {&at, nil}} {
+		if err := setJSON(c.dest, c.v); err == nil {
+			t.Errorf("%v into %T: no error", c.v, c.dest)
+		}
+	}
+	if err := setJSON(&seq, nil); err != nil || seq != nil {
+		t.Errorf("null into a pointer: %v, %v", seq, err)
+	}
+	if err := setJSON(&kind, "SHIPMENT"); err != nil || kind != models.PackageShipment {
+		t.Errorf("a kind: %v, %v", kind, err)
 	}
 }
