@@ -33,10 +33,13 @@ type PlaceOrderInput struct {
 
 var phonePattern = regexp.MustCompile(`^\+?[0-9]{6,20}$`)
 
+// phoneSeparators are the spaces and hyphens people type in phone numbers.
+var phoneSeparators = strings.NewReplacer(" ", "", "-", "")
+
 func (in *AddressInput) validate() error {
 	in.RecipientName = strings.TrimSpace(in.RecipientName)
 	in.Detail = strings.TrimSpace(in.Detail)
-	in.Phone = strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(in.Phone))
+	in.Phone = phoneSeparators.Replace(strings.TrimSpace(in.Phone))
 	switch {
 	case in.RecipientName == "" || utf8.RuneCountInString(in.RecipientName) > 50:
 		return models.FieldError(models.CodeInvalidArgument, []string{"address", "recipientName"}, "a recipient name has 1 to 50 characters")

@@ -75,8 +75,8 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 		pre preread
 	)
 	if _, packages := fieldsOf(graphql.GetOperationContext(ctx), sel)["packages"]; packages {
-		// The order with its lines, and its packages with theirs: two
-		// statements.
+		// The order with its lines, and its packages with theirs: one
+		// statement on PostgreSQL, two on SQLite.
 		var d fulfillment.OrderDetail
 		if d, err = r.Service.OrderDetail(ctx, a, ref); err == nil {
 			o = d.Order
