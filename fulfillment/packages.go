@@ -71,8 +71,8 @@ func orderPairs(tx *gorm.DB, shopID int64, pairs [][]any) (map[int64]map[waybill
 			CarrierCode    string
 			TrackingNumber string
 		}
-		if err := tx.Model(&models.Package{}).Select("order_id, carrier_code, tracking_number").
-			Where("carrier_code = ? AND tracking_number IN ? AND shop_id = ?", carrier, numbers, shopID).Scan(&rows).Error; err != nil {
+		if err := scanAll(tx.Model(&models.Package{}).Select("order_id, carrier_code, tracking_number").
+			Where("carrier_code = ? AND tracking_number IN ? AND shop_id = ?", carrier, numbers, shopID), &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -234,7 +234,7 @@ func insertWaybills(tx *gorm.DB, ws []models.Waybill, draw int) ([]models.Waybil
 	sql.WriteString(" ON CONFLICT (carrier_code, tracking_number) DO NOTHING RETURNING carrier_code, tracking_number")
 	if draw == 0 {
 		var inserted []models.Waybill
-		err := tx.Raw(sql.String(), args...).Scan(&inserted).Error
+		err := scanAll(tx.Raw(sql.String(), args...), &inserted)
 		return inserted, nil, err
 	}
 	sql.WriteString(") SELECT carrier_code, tracking_number, NULL::bigint AS package_id FROM claimed" +
@@ -245,7 +245,7 @@ func insertWaybills(tx *gorm.DB, ws []models.Waybill, draw int) ([]models.Waybil
 		TrackingNumber *string
 		PackageID      *int64
 	}
-	if err := tx.Raw(sql.String(), args...).Scan(&got).Error; err != nil {
+	if err := scanAll(tx.Raw(sql.String(), args...), &got); err != nil {
 		return nil, nil, err
 	}
 	var inserted []models.Waybill

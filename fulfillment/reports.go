@@ -596,10 +596,10 @@ func (s *Service) ReportOrdersOf(ctx context.Context, a Actor, keys []Key) (map[
 		models.Order
 		ReportID int64
 	}
-	if err := s.db.WithContext(ctx).Table("orders").Select("orders.*, delay_report_orders.report_id").
+	if err := scanAll(s.db.WithContext(ctx).Table("orders").Select("orders.*, delay_report_orders.report_id").
 		Joins("JOIN delay_report_orders ON delay_report_orders.shop_id = orders.shop_id AND delay_report_orders.order_id = orders.id").
 		Where("delay_report_orders.shop_id IN ? AND delay_report_orders.report_id IN ?", shops, ids).
-		Order("delay_report_orders.report_id, orders.id").Scan(&rows).Error; err != nil {
+		Order("delay_report_orders.report_id, orders.id"), &rows); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -701,11 +701,11 @@ func (s *Service) ReportsOfOrders(ctx context.Context, a Actor, keys []Key) (map
 		Active  bool
 		models.DelayReport
 	}
-	if err := s.db.WithContext(ctx).Table("delay_report_orders").
+	if err := scanAll(s.db.WithContext(ctx).Table("delay_report_orders").
 		Select("delay_report_orders.order_id, delay_report_orders.active, delay_reports.*").
 		Joins("JOIN delay_reports ON delay_reports.shop_id = delay_report_orders.shop_id AND delay_reports.id = delay_report_orders.report_id").
 		Where("delay_report_orders.shop_id IN ? AND delay_report_orders.order_id IN ?", shops, ids).
-		Order("delay_report_orders.active, delay_reports.id").Scan(&rows).Error; err != nil {
+		Order("delay_report_orders.active, delay_reports.id"), &rows); err != nil {
 		return nil, err
 	}
 	// Ordered so that the active report, then the latest, comes last.

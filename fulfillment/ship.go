@@ -125,10 +125,10 @@ func remainingUnits(tx *gorm.DB, shopID int64, orderIDs []int64, lines []models.
 		Units       int64
 	}
 	if everShipped {
-		if err := tx.Table("package_lines").Select("package_lines.order_line_id, SUM(package_lines.quantity) AS units").
+		if err := scanAll(tx.Table("package_lines").Select("package_lines.order_line_id, SUM(package_lines.quantity) AS units").
 			Joins("JOIN order_lines ON order_lines.shop_id = package_lines.shop_id AND order_lines.id = package_lines.order_line_id").
 			Where("order_lines.shop_id = ? AND order_lines.order_id IN ?", shopID, orderIDs).
-			Group("package_lines.order_line_id").Scan(&shipped).Error; err != nil {
+			Group("package_lines.order_line_id"), &shipped); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -427,9 +427,9 @@ func (s *Service) settleAppends(tx *gorm.DB, rows []*packageRow, now time.Time) 
 			OrderID int64
 			Seq     int64
 		}
-		if err := tx.Model(&models.Package{}).Select("order_id, MAX(append_seq) AS seq").
+		if err := scanAll(tx.Model(&models.Package{}).Select("order_id, MAX(append_seq) AS seq").
 			Where("shop_id = ? AND order_id IN ? AND kind = ?", shopID, chunk, models.PackageAppended).
-			Group("order_id").Scan(&counts).Error; err != nil {
+			Group("order_id"), &counts); err != nil {
 			return err
 		}
 		for _, c := range counts {
