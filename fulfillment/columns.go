@@ -35,18 +35,17 @@ type columns[T any] struct {
 func newColumns[T any](table string, names []string, dests func(*T) []any) columns[T] {
 	c := columns[T]{table: table, names: names, dests: dests}
 	var list, safe []string
+	allSafe := true
 	for i, d := range dests(new(T)) {
 		col := table + "." + names[i]
 		list = append(list, col)
-		if safe != nil || i == 0 {
-			if s, ok := nullSafe(col, d); ok {
-				safe = append(safe, s)
-			} else {
-				safe = nil
-			}
-		}
+		s, ok := nullSafe(col, d)
+		safe, allSafe = append(safe, s), allSafe && ok
 	}
-	c.list, c.nullSafe = strings.Join(list, ", "), strings.Join(safe, ", ")
+	c.list = strings.Join(list, ", ")
+	if allSafe {
+		c.nullSafe = strings.Join(safe, ", ")
+	}
 	return c
 }
 
@@ -140,11 +139,15 @@ type packageWithLine struct {
 
 var packageWithLineColumns = columns[packageWithLine]{
 	table: "packages",
+	list:  packageColumns.list + ", package_lines.id, package_lines.order_line_id, package_lines.quantity",
 	dests: func(r *packageWithLine) []any {
 		return append(packageColumns.dests(&r.Package), &r.LineID, &r.LineOrderLineID, &r.LineQuantity)
 	},
 }
 
+// nullSafeList is a columns' nullSafe list, which a read that selects them
+// from the missing side of an outer join needs: it stops the program at
+// start when a column cannot be selected so.
 func nullSafeList(list string) string {
 	if list == "" {
 		panic("fulfillment: a column list that an outer join needs null-safe is not")

@@ -436,7 +436,7 @@ func (s *Service) PackagesWithLines(ctx context.Context, a Actor, keys []Key) (m
 		return pkgs, lines, nil
 	}
 	rs, err := s.db.WithContext(ctx).Table("packages").
-		Select(packageColumns.list+", package_lines.id, package_lines.order_line_id, package_lines.quantity").
+		Select(packageWithLineColumns.list).
 		Joins("LEFT JOIN package_lines ON package_lines.shop_id = packages.shop_id AND package_lines.package_id = packages.id").
 		Where("packages.shop_id IN ? AND packages.order_id IN ?", shops, ids).
 		Order("packages.order_id, packages.id, package_lines.id").Rows()
