@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,45 @@ func TestScansCostAFixedNumberOfStatements(t *testing.T) {
 		db.Raw("SELECT count(*) FROM orders WHERE status = 'DELIVERED' AND number IN ?", numbers).Scan(&delivered)
 		if delivered != 25 {
 			t.Errorf("%d of 25 orders delivered", delivered)
+		}
+	})
+}
+
+// Orders a resolver read in advance resolve in the request's goroutine;
+// asking also for a field that is not read in advance (history, a delay
+// report) sends the same orders through gqlgen's concurrent resolution.
+// Both give the same answer for the fields they share.
+func TestOrdersReadInAdvanceAnswerAsConcurrentOnes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		numbers := readOrders(t, a, db)
+		buy, owner := a.Login(t, buyer), a.Login(t, ownerA)
+		type order = map[string]any
+		strip := func(o order, extra string) order {
+			if _, ok := o[extra]; !ok {
+				t.Fatalf("no %s in %v", extra, o)
+			}
+			delete(o, extra)
+			return o
+		}
+		var one, oneMore struct{ Order order }
+		a.MustDo(t, buy, w1, &one, map[string]any{"n": numbers[1]})
+		withHistory := strings.Replace(w1, "placedAt", "placedAt history { action }", 1)
+		a.MustDo(t, buy, withHistory, &oneMore, map[string]any{"n": numbers[1]})
+		if !reflect.DeepEqual(one.Order, strip(oneMore.Order, "history")) || len(one.Order["packages"].([]any)) != 2 {
+			t.Errorf("the buyer's order read in advance:\n%v\nresolved concurrently:\n%v", one.Order, oneMore.Order)
+		}
+		var page, pageMore struct{ Orders struct{ Nodes []order } }
+		a.MustDo(t, owner, w2, &page, map[string]any{"first": 50})
+		withReport := strings.Replace(w2, "placedAt", "placedAt delayReport { id }", 1)
+		a.MustDo(t, owner, withReport, &pageMore, map[string]any{"first": 50})
+		if len(page.Orders.Nodes) != 50 || len(pageMore.Orders.Nodes) != 50 {
+			t.Fatalf("pages of %d and %d orders", len(page.Orders.Nodes), len(pageMore.Orders.Nodes))
+		}
+		for i := range page.Orders.Nodes {
+			if got, want := page.Orders.Nodes[i], strip(pageMore.Orders.Nodes[i], "delayReport"); !reflect.DeepEqual(got, want) {
+				t.Errorf("order %d read in advance:\n%v\nresolved concurrently:\n%v", i, got, want)
+			}
 		}
 	})
 }
