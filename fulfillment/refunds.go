@@ -20,20 +20,9 @@ import (
 // buyer's; INVALID_STATE for a closed or delivered order or a request
 // already open; INVALID_ARGUMENT for an empty or over-long reason.
 func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, reason string) (models.Order, error) {
-	var o models.Order
-	e := &audit{op: OpRequestRefund}
-	e.object("Order", orderID)
 	reason, rerr := refundReason(reason)
-	if rerr != nil {
-		return o, s.refuse(ctx, a, e, rerr)
-	}
-	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		var err error
-		if o, err = lockBuyerOrder(tx, a, orderID); err != nil {
-			return err
-		}
-		e.shopID = o.ShopID
-		if err := refundable(o); err != nil {
+	return s.refundChange(ctx, a, OpRequestRefund, orderID, rerr, lockBuyerOrder, func(tx *gorm.DB, o *models.Order) error {
+		if err := refundable(*o); err != nil {
 			return err
 		}
 		now := s.clock.Now()
@@ -57,9 +46,8 @@ func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, rea
 		if marked.RowsAffected > 0 {
 			detail += fmt.Sprintf("；待拦截包裹 %d 个", marked.RowsAffected)
 		}
-		return addEvent(tx, o, a, now, "requestRefund", detail)
+		return addEvent(tx, *o, a, now, "requestRefund", detail)
 	})
-	return o, err
 }
 
 // ApproveRefund refunds the order and closes it. An order that shipped
@@ -70,14 +58,7 @@ func (s *Service) RequestRefund(ctx context.Context, a Actor, orderID int64, rea
 // NOT_FOUND for an order not in the actor's shop; INVALID_STATE with no
 // request open, or packages still to intercept.
 func (s *Service) ApproveRefund(ctx context.Context, a Actor, orderID int64) (models.Order, error) {
-	var o models.Order
-	e := &audit{op: OpApproveRefund}
-	e.object("Order", orderID)
-	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		var err error
-		if o, err = lockOrder(tx, a, OrderRef{ID: orderID}); err != nil {
-			return err
-		}
+	return s.refundChange(ctx, a, OpApproveRefund, orderID, nil, lockShopOrder, func(tx *gorm.DB, o *models.Order) error {
 		if o.RefundStatus != models.RefundRequested {
 			return models.Errorf(models.CodeInvalidState, "the order has no open refund request")
 		}
@@ -99,9 +80,8 @@ func (s *Service) ApproveRefund(ctx context.Context, a Actor, orderID int64) (mo
 			return models.Errorf(models.CodeInvalidState, "the order changed meanwhile")
 		}
 		o.Status, o.ClosedAt, o.RefundStatus = models.OrderClosed, &now, models.Refunded
-		return addEvent(tx, o, a, now, "approveRefund", "退款完成，交易关闭")
+		return addEvent(tx, *o, a, now, "approveRefund", "退款完成，交易关闭")
 	})
-	return o, err
 }
 
 // MarkPackageIntercepted records that the merchant intercepted a package
@@ -148,18 +128,9 @@ func (s *Service) MarkPackageIntercepted(ctx context.Context, a Actor, packageID
 // Errors: FORBIDDEN for anyone but a buyer; NOT_FOUND for an order not the
 // buyer's; INVALID_STATE with no request open.
 func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (models.Order, error) {
-	var o models.Order
-	e := &audit{op: OpWithdrawRefund}
-	e.object("Order", orderID)
-	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
-		var err error
-		if o, err = lockBuyerOrder(tx, a, orderID); err != nil {
-			return err
-		}
-		e.shopID = o.ShopID
-		return s.dropRefundRequest(tx, a, &o, "withdrawRefund", "买家撤销退款申请")
+	return s.refundChange(ctx, a, OpWithdrawRefund, orderID, nil, lockBuyerOrder, func(tx *gorm.DB, o *models.Order) error {
+		return s.dropRefundRequest(tx, a, o, "withdrawRefund", "买家撤销退款申请")
 	})
-	return o, err
 }
 
 // RejectRefund lets the shop turn down an open refund request (拒绝退款),
@@ -173,21 +144,38 @@ func (s *Service) WithdrawRefund(ctx context.Context, a Actor, orderID int64) (m
 // reason that is blank or over 500 characters; INVALID_STATE with no
 // request open.
 func (s *Service) RejectRefund(ctx context.Context, a Actor, orderID int64, reason string) (models.Order, error) {
-	var o models.Order
-	e := &audit{op: OpRejectRefund}
-	e.object("Order", orderID)
 	reason, rerr := refundReason(reason)
-	if rerr != nil {
-		return o, s.refuse(ctx, a, e, rerr)
+	return s.refundChange(ctx, a, OpRejectRefund, orderID, rerr, lockShopOrder, func(tx *gorm.DB, o *models.Order) error {
+		return s.dropRefundRequest(tx, a, o, "rejectRefund", "商家拒绝退款："+reason)
+	})
+}
+
+// refundChange runs op on the order orderID as one change: lock reads and
+// locks the order as the actor may change it, and fn changes it. The audit
+// entry names the order and its shop. A refusal found before (a reason that
+// does not do, refused non-nil) is audited without touching the order.
+func (s *Service) refundChange(ctx context.Context, a Actor, op Operation, orderID int64, refused error,
+	lock func(*gorm.DB, Actor, int64) (models.Order, error), fn func(tx *gorm.DB, o *models.Order) error) (models.Order, error) {
+	var o models.Order
+	e := &audit{op: op}
+	e.object("Order", orderID)
+	if refused != nil {
+		return o, s.refuse(ctx, a, e, refused)
 	}
 	err := s.change(ctx, a, e, func(tx *gorm.DB) error {
 		var err error
-		if o, err = lockOrder(tx, a, OrderRef{ID: orderID}); err != nil {
+		if o, err = lock(tx, a, orderID); err != nil {
 			return err
 		}
-		return s.dropRefundRequest(tx, a, &o, "rejectRefund", "商家拒绝退款："+reason)
+		e.shopID = o.ShopID
+		return fn(tx, &o)
 	})
 	return o, err
+}
+
+// lockShopOrder locks an order of the actor's shop by id (lockOrder).
+func lockShopOrder(tx *gorm.DB, a Actor, orderID int64) (models.Order, error) {
+	return lockOrder(tx, a, OrderRef{ID: orderID})
 }
 
 // refundReason checks a reason given for a refund request or its
