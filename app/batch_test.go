@@ -67,8 +67,7 @@ func pendingOrders(t testing.TB, a *apptest.App, db *gorm.DB, n int) []string {
 	var numbers []string
 	for i := 0; i < n; i++ {
 		id, _ := newOrder(t, a, db, buyer)
-		var num string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&num)
+		num := orderNumber(t, db, id)
 		numbers = append(numbers, num)
 	}
 	return numbers
@@ -122,8 +121,7 @@ func TestBatchAppendJudgesRowsInOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
 		a := apptest.New(t, url)
 		id := shippedOrder(t, a, db, 1)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		number := orderNumber(t, db, id)
 		var rows []any
 		for i := 1; i <= 21; i++ {
 			rows = append(rows, row(number, "YTO", ytoNumber(i)))
@@ -180,8 +178,7 @@ func TestBatchAppendFilesAndSize(t *testing.T) {
 		var numbers []string
 		for i := range 3 {
 			id := shippedOrder(t, a, db, 200+i)
-			var n string
-			db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&n)
+			n := orderNumber(t, db, id)
 			numbers = append(numbers, n)
 		}
 		upload := func(name string, data []byte) batchPayload {
@@ -341,8 +338,7 @@ func TestRefusedRowsReleaseTheirNumbers(t *testing.T) {
 		shipper := a.Login(t, shipA)
 		full, other := shippedOrder(t, a, db, 1), shippedOrder(t, a, db, 2)
 		number := func(id string) string {
-			var n string
-			db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&n)
+			n := orderNumber(t, db, id)
 			return n
 		}
 		fullN, otherN := number(full), number(other)

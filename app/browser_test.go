@@ -14,6 +14,7 @@ import (
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"github.com/fahuo/fahuo/models"
+	"gorm.io/gorm"
 )
 
 // screenshotDir keeps the screenshots the browser tests take, to look at;
@@ -23,6 +24,17 @@ const screenshotDir = "../frontend/testdata/screenshots"
 // browser starts headless Chromium for a test. Without Chromium the test is
 // skipped on a developer's machine, so that `go test ./...` needs only Go,
 // and fails in CI, where .ci/run installs it.
+// browserApp starts a browser and a server on a fresh SQLite database with
+// the demo data.
+func browserApp(t *testing.T) (context.Context, *gorm.DB, *apptest.App, *httptest.Server) {
+	ctx := browser(t)
+	db, dbURL := dbtest.SQLite(t)
+	a := apptest.New(t, dbURL)
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	return ctx, db, a, srv
+}
+
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -82,11 +94,7 @@ func screenshot(name string) chromedp.Action[chromedp.Void] {
 }
 
 func TestBrowserLoginOrderAndReveal(t *testing.T) {
-	ctx := browser(t)
-	db, dbURL := dbtest.SQLite(t)
-	a := apptest.New(t, dbURL)
-	srv := httptest.NewServer(a.Handler)
-	defer srv.Close()
+	ctx, db, _, srv := browserApp(t)
 	var o models.Order
 	if err := db.Where("status = ?", models.OrderShipped).Order("id").Take(&o).Error; err != nil {
 		t.Fatal(err)
@@ -134,11 +142,7 @@ func TestBrowserLoginOrderAndReveal(t *testing.T) {
 // files a delay report with evidence; the platform approves it; the buyer
 // sees every tracking number.
 func TestBrowserMerchantPlatformBuyer(t *testing.T) {
-	ctx := browser(t)
-	db, dbURL := dbtest.SQLite(t)
-	a := apptest.New(t, dbURL)
-	srv := httptest.NewServer(a.Handler)
-	defer srv.Close()
+	ctx, db, a, srv := browserApp(t)
 	orders := pendingOrders(t, a, db, 3)
 	dir := t.TempDir()
 	batchCSV := filepath.Join(dir, "批量发货.csv")
@@ -266,14 +270,9 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 // reject form asks for the reason, and after it the page says so and no
 // longer offers the refund buttons.
 func TestBrowserRefundRejected(t *testing.T) {
-	ctx := browser(t)
-	db, dbURL := dbtest.SQLite(t)
-	a := apptest.New(t, dbURL)
-	srv := httptest.NewServer(a.Handler)
-	defer srv.Close()
+	ctx, db, a, srv := browserApp(t)
 	id, _ := newOrder(t, a, db, buyer)
-	var number string
-	db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(id, "gid://fahuo/Order/")).Scan(&number)
+	number := orderNumber(t, db, id)
 	a.MustDo(t, a.Login(t, buyer), requestRefund, nil, map[string]any{"id": id, "r": "拍错了尺码"})
 
 	var status string

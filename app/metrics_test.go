@@ -145,8 +145,7 @@ func TestExemptionStartsOnTheThirdWorkingDay(t *testing.T) {
 		placed := time.Date(2026, 9, 23, 9, 0, 0, 0, models.ChinaTime)
 		a.Clock.Set(placed)
 		id, _ := newOrder(t, a, db, buyer)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		number := orderNumber(t, db, id)
 		p := fileReport(t, a, a.Login(t, ownerA), map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通",
 			"newShipBy": placed.Add(20 * 24 * time.Hour), "orderNumbers": []string{number}}, pngBytes)
 		if p.DelayReport == nil {

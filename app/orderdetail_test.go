@@ -33,8 +33,7 @@ func TestOneOrderReadsAsTheListDoes(t *testing.T) {
 		if r := appendOne(t, a, shipper, id, ytoNumber(71)); r.code() != "OK" {
 			t.Fatalf("append: %+v", r.AppendPackages.UserErrors)
 		}
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		number := orderNumber(t, db, id)
 
 		read := func(token string) (one, listed json.RawMessage) {
 			t.Helper()
@@ -94,8 +93,7 @@ func TestOneOrderForANumberTwoShopsShare(t *testing.T) {
 		if other.PlaceOrder.Order == nil {
 			t.Fatalf("place in shop B: %+v", other.PlaceOrder.UserErrors)
 		}
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		number := orderNumber(t, db, id)
 		if err := db.Exec("UPDATE orders SET number = ? WHERE id = ?", number, other.PlaceOrder.Order.ID[len("gid://fahuo/Order/"):]).Error; err != nil {
 			t.Fatal(err)
 		}

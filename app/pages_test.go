@@ -246,8 +246,7 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		a := apptest.New(t, dbURL)
 		owner := loginCookie(t, a, ownerA)
 		id, _ := newOrder(t, a, db, buyer)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&number)
+		number := orderNumber(t, db, id)
 
 		// An empty ship form: the order page again, 422, with the reason; nothing shipped.
 		w := postForm(a, "/orders/"+number+"/ship", url.Values{"number0": {""}}, owner)
@@ -409,15 +408,10 @@ func TestTheBuyerAsksForAndWithdrawsARefundOnTheOrderPage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
 		a := apptest.New(t, dbURL)
 		gid, _ := newOrder(t, a, db, buyer)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		number := orderNumber(t, db, gid)
 		page := "/orders/" + number
 		me := loginCookie(t, a, buyer)
-		find := func(w *httptest.ResponseRecorder, testid string) int {
-			doc, _ := goquery.NewDocumentFromReader(w.Body)
-			return doc.Find(`[data-testid="` + testid + `"]`).Length()
-		}
-		if w := get(a, page, me); find(w, "refund-form") != 1 {
+		if w := get(a, page, me); countTestID(w, "refund-form") != 1 {
 			t.Fatal("no refund form for the buyer")
 		}
 		if w := postForm(a, page+"/refund", url.Values{"reason": {"拍错了"}}, me); w.Code != http.StatusSeeOther {
@@ -430,7 +424,7 @@ func TestTheBuyerAsksForAndWithdrawsARefundOnTheOrderPage(t *testing.T) {
 		}
 		// The shop sees no withdraw button, and its hand-made post is refused.
 		owner := loginCookie(t, a, ownerA)
-		if w := get(a, page, owner); find(w, "withdraw-refund") != 0 {
+		if w := get(a, page, owner); countTestID(w, "withdraw-refund") != 0 {
 			t.Error("the shop is offered the buyer's withdraw button")
 		}
 		if w := postForm(a, page+"/withdraw-refund", nil, owner); w.Code != http.StatusUnprocessableEntity {
@@ -439,7 +433,7 @@ func TestTheBuyerAsksForAndWithdrawsARefundOnTheOrderPage(t *testing.T) {
 		if w := postForm(a, page+"/withdraw-refund", nil, me); w.Code != http.StatusSeeOther {
 			t.Fatalf("withdraw: %d", w.Code)
 		}
-		if w := get(a, page, me); find(w, "refund-form") != 1 || find(w, "withdraw-refund") != 0 {
+		if w := get(a, page, me); countTestID(w, "refund-form") != 1 || countTestID(w, "withdraw-refund") != 0 {
 			t.Error("after withdrawing, the refund form is not back")
 		}
 		var status string
@@ -457,8 +451,7 @@ func TestOrderPageOffersOnlyChangesThatCanSucceed(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB, dbURL string) {
 		a := apptest.New(t, dbURL)
 		gid := shippedOrder(t, a, db, 1)
-		var number string
-		db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number)
+		number := orderNumber(t, db, gid)
 		has := func(testid string) bool {
 			// Logged in afresh: a month-old session has expired.
 			w := get(a, "/orders/"+number, loginCookie(t, a, shipA))
@@ -493,20 +486,16 @@ func TestTheShopRejectsARefundOnTheOrderPage(t *testing.T) {
 		number := pendingOrders(t, a, db, 1)[0]
 		page := "/orders/" + number
 		me, owner := loginCookie(t, a, buyer), loginCookie(t, a, ownerA)
-		find := func(w *httptest.ResponseRecorder, testid string) int {
-			doc, _ := goquery.NewDocumentFromReader(w.Body)
-			return doc.Find(`[data-testid="` + testid + `"]`).Length()
-		}
-		if w := get(a, page, owner); find(w, "reject-refund-form") != 0 {
+		if w := get(a, page, owner); countTestID(w, "reject-refund-form") != 0 {
 			t.Error("a reject form without a request")
 		}
 		if w := postForm(a, page+"/refund", url.Values{"reason": {"拍错了"}}, me); w.Code != http.StatusSeeOther {
 			t.Fatalf("refund: %d", w.Code)
 		}
-		if w := get(a, page, me); find(w, "reject-refund-form") != 0 {
+		if w := get(a, page, me); countTestID(w, "reject-refund-form") != 0 {
 			t.Error("the buyer is offered the shop's reject form")
 		}
-		if w := get(a, page, owner); find(w, "reject-refund-form") != 1 {
+		if w := get(a, page, owner); countTestID(w, "reject-refund-form") != 1 {
 			t.Fatal("no reject form for the owner")
 		}
 		if w := postForm(a, page+"/reject-refund", url.Values{"reason": {" "}}, owner); w.Code != http.StatusUnprocessableEntity {
@@ -519,7 +508,7 @@ func TestTheShopRejectsARefundOnTheOrderPage(t *testing.T) {
 		if body := get(a, page, me).Body.String(); strings.Contains(body, "退款中") || !strings.Contains(body, "已与买家协商") {
 			t.Errorf("the buyer's page after the rejection: %s", body)
 		}
-		if w := get(a, page, me); find(w, "refund-form") != 1 {
+		if w := get(a, page, me); countTestID(w, "refund-form") != 1 {
 			t.Error("the buyer cannot ask again after the rejection")
 		}
 		var status string
@@ -528,4 +517,13 @@ func TestTheShopRejectsARefundOnTheOrderPage(t *testing.T) {
 			t.Errorf("refund status after the rejection: %s", status)
 		}
 	})
+}
+
+// countTestID counts the elements of a page marked data-testid="id".
+func countTestID(w *httptest.ResponseRecorder, id string) int {
+	doc, err := goquery.NewDocumentFromReader(w.Body)
+	if err != nil {
+		return 0
+	}
+	return doc.Find(`[data-testid="` + id + `"]`).Length()
 }

@@ -91,13 +91,22 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		// What was read in advance resolves without a goroutine per order,
 		// package or field: the page of 50 starts no more goroutines than
 		// the page of 10, nor does the buyer's order with its packages.
+		// The count is the process's: the fewest of three runs leaves out
+		// what the runtime or the connection pool started meanwhile.
+		fewest := func(fn func()) uint64 {
+			n := apptest.CountGoroutines(fn)
+			for range 2 {
+				n = min(n, apptest.CountGoroutines(fn))
+			}
+			return n
+		}
 		w2Goroutines := func(first int) uint64 {
-			return apptest.CountGoroutines(func() { a.MustDo(t, owner, w2, nil, map[string]any{"first": first}) })
+			return fewest(func() { a.MustDo(t, owner, w2, nil, map[string]any{"first": first}) })
 		}
 		if ten, fifty := w2Goroutines(10), w2Goroutines(50); fifty > ten {
 			t.Errorf("W2 started %d goroutines for 10 orders, %d for 50", ten, fifty)
 		}
-		if n := apptest.CountGoroutines(func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": numbers[1]}) }); n > 0 {
+		if n := fewest(func() { a.MustDo(t, buy, w1, nil, map[string]any{"n": numbers[1]}) }); n > 0 {
 			t.Errorf("W1 started %d goroutines", n)
 		}
 	})
@@ -115,8 +124,7 @@ func TestShippingAPendingOrderCostsAFixedNumberOfStatements(t *testing.T) {
 		a := apptest.New(t, url)
 		numbers := pendingOrders(t, a, db, 2)
 		id, _ := newOrder(t, a, db, buyer2)
-		var theirs string
-		db.Raw("SELECT number FROM orders WHERE id = ?", id[len("gid://fahuo/Order/"):]).Scan(&theirs)
+		theirs := orderNumber(t, db, id)
 		shipper := a.Login(t, shipA)
 		var res apptest.Result
 		got := a.CountStatements(t, func() {

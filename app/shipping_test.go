@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +52,16 @@ func (r shipResp) code() string {
 
 // newOrder has the buyer place an order of shop A with two lines (2 and 1
 // units) and returns its id and line ids.
+// orderNumber is the number of the order with global id gid.
+func orderNumber(t testing.TB, db *gorm.DB, gid string) string {
+	t.Helper()
+	var number string
+	if err := db.Raw("SELECT number FROM orders WHERE id = ?", strings.TrimPrefix(gid, "gid://fahuo/Order/")).Scan(&number).Error; err != nil || number == "" {
+		t.Fatalf("no order %s: %v", gid, err)
+	}
+	return number
+}
+
 func newOrder(t testing.TB, a *apptest.App, db *gorm.DB, buyerEmail string) (string, []string) {
 	t.Helper()
 	var p1, p2 string
