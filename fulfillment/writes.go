@@ -62,6 +62,13 @@ func (w *writes) insertOr(translate func(error) error, table string, cols []stri
 // translated turns a driver's error into gorm's (gorm.ErrDuplicatedKey and
 // the like), as gorm does for its own statements but not for the rows of
 // Raw(…).Rows().
+func translated(tx *gorm.DB, err error) error {
+	if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && tx.Config.TranslateError {
+		return t.Translate(err)
+	}
+	return err
+}
+
 // scanAll is gorm's Scan without the statement recorder that gorm's Scan
 // runs whatever the log level: the recorder writes out the statement's
 // text with every value in it, megabytes of text for a statement of a
@@ -71,23 +78,20 @@ func scanAll(q *gorm.DB, dest any) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	if rows.Next() {
 		if err := q.ScanRows(rows, dest); err != nil {
-			return translated(q, err)
+			rows.Close()
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return translated(q, err)
 	}
 	return nil
-}
-
-func translated(tx *gorm.DB, err error) error {
-	if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && tx.Config.TranslateError {
-		return t.Translate(err)
-	}
-	return err
 }
 
 // failed is the error of a flush of list, translated by its statements.

@@ -12,7 +12,8 @@ import (
 // the caller's goroutine, with the field context and panic handling that
 // graphql.MarshalSliceConcurrently gives each element. The generator
 // (internal/generate) uses it for lists of objects that cannot wait on
-// anything, where a goroutine per element costs more than the element.
+// anything, and marshalSlice for lists whose objects were loaded in
+// advance: there a goroutine per element costs more than the element.
 func marshalSliceInline(ctx context.Context, n int, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, n)
 	for i := range n {
@@ -128,7 +129,7 @@ func marshalSlice[E any](ctx context.Context, v []*E, workerLimit int64, omitPan
 // itself when a field is deferred (a deferred payload takes values from
 // it), else an object that writes the values in the fields' order.
 func objectOf(out *graphql.FieldSet, fields []graphql.CollectedField, deferred *graphql.DeferredGroup) graphql.Marshaler {
-	if len(deferred.Defers) > 0 || len(out.Values) != len(fields) {
+	if len(deferred.Defers) > 0 {
 		return out
 	}
 	return &object{fields: fields, values: out.Values}

@@ -6,9 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -78,7 +76,9 @@ func writeResponse(w *bytes.Buffer, resp *graphql.Response) error {
 	if len(resp.Data) == 0 {
 		w.WriteString("null")
 	} else {
-		writeEscapingHTML(w, resp.Data)
+		// As encoding/json writes it: <, >, & and the line and paragraph
+		// separators escaped, so that the answer stays safe in a page.
+		json.HTMLEscape(w, resp.Data)
 	}
 	for _, m := range []struct {
 		name  string
@@ -107,24 +107,6 @@ func writeMember(w *bytes.Buffer, name string, v any) error {
 	w.WriteString(name)
 	w.Write(b)
 	return err
-}
-
-// writeEscapingHTML writes JSON text escaping <, >, & and the line and
-// paragraph separators as encoding/json does, so that the answer stays safe
-// to embed in a page. In valid JSON they can only stand inside strings.
-func writeEscapingHTML(w *bytes.Buffer, data []byte) {
-	for len(data) > 0 {
-		i := bytes.IndexAny(data, "<>&\u2028\u2029")
-		if i < 0 {
-			w.Write(data)
-			return
-		}
-		w.Write(data[:i])
-		r, size := utf8.DecodeRune(data[i:])
-		w.WriteString(`\u`)
-		w.WriteString(strconv.FormatInt(int64(r)|0x10000, 16)[1:])
-		data = data[i+size:]
-	}
 }
 
 // responseType is the answer's media type, chosen from the request's
