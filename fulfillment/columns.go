@@ -204,7 +204,10 @@ func orderDetailJSON(q *gorm.DB) (OrderDetail, bool, error) {
 		if p.Kind != models.PackageShipment {
 			continue
 		}
-		raw, _ := pkgLines[i][0].([]any)
+		raw, ok := pkgLines[i][0].([]any)
+		if !ok {
+			return OrderDetail{}, false, fmt.Errorf("order detail: the lines of package %d: %v", p.ID, pkgLines[i][0])
+		}
 		pl := make([]models.PackageLine, len(raw))
 		for j, v := range raw {
 			l, _ := v.([]any)

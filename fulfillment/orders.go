@@ -163,22 +163,6 @@ func (s *Service) orderQuery(ctx context.Context, a Actor, ref OrderRef) (*gorm.
 	return ref.where(s.db.WithContext(ctx).Scopes(scope))
 }
 
-// prefixedColumns selects every column of model's table under a prefix
-// ("order_lines.id AS line_id, …"), for a read that joins a second table
-// and scans it into a struct embedded with that prefix. The list follows the
-// model, so a column added to it is read without a change here.
-func prefixedColumns(db *gorm.DB, model any, table, prefix string) (string, error) {
-	stmt := &gorm.Statement{DB: db}
-	if err := stmt.Parse(model); err != nil {
-		return "", err
-	}
-	cols := make([]string, 0, len(stmt.Schema.DBNames))
-	for _, c := range stmt.Schema.DBNames {
-		cols = append(cols, table+"."+c+" AS "+prefix+c)
-	}
-	return strings.Join(cols, ", "), nil
-}
-
 // OrderFilter narrows the order list. The zero value lists every order the
 // actor may see; set fields combine with AND.
 type OrderFilter struct {
