@@ -81,7 +81,9 @@ func TestResolveConcurrently(t *testing.T) {
 	field := func(name string) graphql.CollectedField {
 		return graphql.CollectedField{Field: &ast.Field{Name: name, Alias: name}}
 	}
-	fields := []graphql.CollectedField{field("a"), field("b"), field("c"), field("d")}
+	later := field("e")
+	later.Deferrables = []*graphql.Deferrable{{Label: "later"}}
+	fields := []graphql.CollectedField{field("a"), field("b"), field("c"), field("d"), later}
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	calls := 0
@@ -105,13 +107,17 @@ func TestResolveConcurrently(t *testing.T) {
 	if calls != 2 || out.Values[3] != nil {
 		t.Fatalf("a field not resolved now ran at once")
 	}
+	resolveConcurrently(ctx, true, out, oc, &deferred, fields[4], 4, true, true, value(graphql.MarshalInt(5)))
+	if calls != 2 || out.Values[4] != graphql.Null || len(deferred.Defers) != 1 {
+		t.Fatalf("a deferred field was not left to its payload: %d calls, %v, %d defers", calls, out.Values[4], len(deferred.Defers))
+	}
 	out.Dispatch(ctx)
 	if calls != 3 || out.Values[3] == nil {
 		t.Errorf("the scheduled field did not run on dispatch")
 	}
 	var buf bytes.Buffer
 	out.MarshalGQL(&buf)
-	if buf.String() != `{"a":1,"b":null,"c":null,"d":4}` {
+	if buf.String() != `{"a":1,"b":null,"c":null,"d":4,"e":null}` {
 		t.Errorf("marshaled %s", buf.String())
 	}
 }

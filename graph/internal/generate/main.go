@@ -88,7 +88,8 @@ type plainLists struct {
 	waiting map[string][]string
 	// leaves are the plain scalar and enum fields ("_Order_number"): read
 	// from the model with no resolver, context, error, argument or
-	// directive.
+	// directive, and not lists (whose elements' marshaler neverNull does
+	// not look at).
 	leaves map[string]bool
 }
 
@@ -163,7 +164,7 @@ func (p *plainLists) GenerateCode(data *codegen.Data) error {
 			}
 			kind := f.TypeReference.Definition.Kind
 			if !f.IsResolver && !f.MethodHasContext && (f.NoErr || f.GoFieldType == codegen.GoFieldVariable) && len(f.Args) == 0 &&
-				len(f.Directives) == 0 && !f.Stream && (kind == ast.Scalar || kind == ast.Enum) {
+				len(f.Directives) == 0 && !f.Stream && f.Type.Elem == nil && (kind == ast.Scalar || kind == ast.Enum) {
 				p.leaves["_"+o.Name+"_"+f.Name] = true
 			}
 		}
