@@ -289,3 +289,72 @@ func TestOrdersReadInAdvanceAnswerAsConcurrentOnes(t *testing.T) {
 		}
 	})
 }
+
+// The order page's other lists — history, the delay report with its
+// orders, evidence and counts, and the packages' scans — are read in
+// advance as well: a page of 10 costs what a page of 50 does, and a report
+// of one order what a report of three does, with the orders' lines and
+// packages.
+func TestOrderExtrasCostAFixedNumberOfStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		numbers := readOrders(t, a, db)
+		owner := a.Login(t, ownerA)
+		// The newest pending orders, which both pages hold.
+		newest := []string{numbers[len(numbers)-2], numbers[len(numbers)-4], numbers[len(numbers)-6], numbers[len(numbers)-8]}
+		file := func(numbers ...string) string {
+			p := fileReport(t, a, owner, map[string]any{"type": "MERCHANT_FACTOR", "reason": "爆单", "remark": "已与买家沟通",
+				"newShipBy": a.Clock.Now().Add(10 * 24 * time.Hour), "orderNumbers": numbers}, pngBytes)
+			if p.DelayReport == nil {
+				t.Fatalf("file: %+v %+v", p.UserErrors, p.Orders)
+			}
+			return p.DelayReport.ID
+		}
+		one, three := file(newest[0]), file(newest[1:]...)
+
+		page := `query($first: Int) { orders(first: $first) { nodes { number
+			history { action actorName }
+			delayReport { id status overdue orderCount shop { name } evidence { filename } orders { number } }
+			packages { trackingNumber events { status at } } } } }`
+		count := func(first int) int64 {
+			return a.CountStatements(t, func() { a.MustDo(t, owner, page, nil, map[string]any{"first": first}) })
+		}
+		if ten, fifty := count(10), count(50); ten != fifty {
+			t.Errorf("the order page with history, reports and scans: %d statements for 10 orders, %d for 50", ten, fifty)
+		}
+		var r struct {
+			Orders struct {
+				Nodes []struct {
+					Number      string
+					History     []struct{ Action string }
+					DelayReport *struct {
+						OrderCount int
+						Orders     []struct{ Number string }
+						Evidence   []struct{ Filename string }
+					}
+				}
+			}
+		}
+		a.MustDo(t, owner, page, &r, map[string]any{"first": 10})
+		reported := 0
+		for _, o := range r.Orders.Nodes {
+			if rep := o.DelayReport; rep != nil {
+				reported++
+				if len(rep.Orders) != rep.OrderCount || len(rep.Evidence) != 1 {
+					t.Errorf("order %s: a report of %d orders lists %+v and evidence %+v", o.Number, rep.OrderCount, rep.Orders, rep.Evidence)
+				}
+			}
+		}
+		if reported != len(newest) {
+			t.Errorf("%d orders of the page show their report, want %d", reported, len(newest))
+		}
+
+		report := `query($id: ID!) { delayReport(id: $id) { orderCount orders { number lines { sku } packages { trackingNumber } history { action } } } }`
+		size := func(id string) int64 {
+			return a.CountStatements(t, func() { a.MustDo(t, owner, report, nil, map[string]any{"id": id}) })
+		}
+		if s1, s3 := size(one), size(three); s1 != s3 {
+			t.Errorf("a report's orders with their lines and packages: %d statements for one order, %d for three", s1, s3)
+		}
+	})
+}

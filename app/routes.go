@@ -51,7 +51,7 @@ func (a *App) routes() http.Handler {
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	gql := graph.NewServer(a.Service, log, a.cfg.Limits)
-	mux.Handle("/graphql", limitBody(graph.LoadersMiddleware(a.Service, gql)))
+	mux.Handle("/graphql", limitBody(graph.LoadersMiddleware(a.Service, a.cfg.Limits, gql)))
 	if a.cfg.Playground {
 		mux.Handle("GET /graphql/playground", playground.Handler("Fahuo GraphQL", "/graphql"))
 	}

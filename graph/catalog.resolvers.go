@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/graph/model"
@@ -184,8 +185,26 @@ func (r *queryResolver) ShippingTemplate(ctx context.Context, id string) (*model
 
 // ShippingTemplates is the resolver for the shippingTemplates field.
 func (r *queryResolver) ShippingTemplates(ctx context.Context) ([]*models.ShippingTemplate, error) {
-	ts, err := r.Service.ShippingTemplates(ctx, fulfillment.ActorFrom(ctx))
-	return pointers(ts), err
+	a := fulfillment.ActorFrom(ctx)
+	ts, err := r.Service.ShippingTemplates(ctx, a)
+	if err != nil || !graphqlFieldRequested(ctx, "productCount") {
+		return pointers(ts), err
+	}
+	// Every template's product count in one statement, whatever the
+	// scheduling of the field resolvers against the loader's wait.
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	usage, err := r.Service.TemplateUsage(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	l := loadersFrom(ctx)
+	for _, id := range ids {
+		l.Usage.Prime(ctx, id, usage[id])
+	}
+	return pointers(ts), nil
 }
 
 // Product is the resolver for the product field.
@@ -200,8 +219,27 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*models.Product
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context) ([]*models.Product, error) {
-	ps, err := r.Service.Products(ctx, fulfillment.ActorFrom(ctx))
-	return pointers(ps), err
+	a := fulfillment.ActorFrom(ctx)
+	ps, err := r.Service.Products(ctx, a)
+	if err != nil || !graphqlFieldRequested(ctx, "shippingTemplate") {
+		return pointers(ps), err
+	}
+	// The products' templates in one statement (see ShippingTemplates).
+	var ids []int64
+	for _, p := range ps {
+		if p.TemplateID != nil && !slices.Contains(ids, *p.TemplateID) {
+			ids = append(ids, *p.TemplateID)
+		}
+	}
+	templates, err := r.Service.ShippingTemplatesByID(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	l := loadersFrom(ctx)
+	for _, id := range ids {
+		l.Templates.Prime(ctx, id, templates[id])
+	}
+	return pointers(ps), nil
 }
 
 // FreightQuote is the resolver for the freightQuote field.

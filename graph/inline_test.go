@@ -142,11 +142,13 @@ func TestPrimedBelow(t *testing.T) {
 	for q, want := range map[string]bool{
 		`{ orders { nodes { id number buyer { id name } recipient { name } shop { id name }
 			lines { id sku } packages { id carrier { code } lines { quantity orderLine { id } } } } } }`: true,
-		`{ orders { nodes { ...o } } } fragment o on Order { packages { lines { orderLine { sku } } } }`: true,
-		`{ orders { nodes { number history { action } } } }`:                                             false,
-		`{ orders { nodes { packages { events { description } } } } }`:                                   false,
-		`{ orders { nodes { number delayReport { id } } } }`:                                             false,
-		`{ orders { nodes { ... on Order { packages { events { at } } } } } }`:                           false,
+		`{ orders { nodes { ...o } } } fragment o on Order { packages { lines { orderLine { sku } } } }`:                       true,
+		`{ orders { nodes { number history { action } } } }`:                                                                   true,
+		`{ orders { nodes { packages { events { description } } } } }`:                                                         true,
+		`{ orders { nodes { number delayReport { id orderCount evidence { id } orders { number } } } } }`:                      true,
+		`{ orders { nodes { ... on Order { packages { events { at } } } } } }`:                                                 true,
+		`{ orders { nodes { delayReport { regions { fullName } } } } }`:                                                        false,
+		`{ orders { nodes { delayReport { orders { lines { sku } delayReport { regions { code children { code } } } } } } } }`: false,
 	} {
 		doc, errs := gqlparser.LoadQuery(parsedSchema, q)
 		if errs != nil {

@@ -77,49 +77,50 @@ func allLoaded[E any](l *Loaders, v []*E) bool {
 
 type loadersKey struct{}
 
-// newLoaders makes the loaders of one request.
-func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
+// newLoaders makes the loaders of one request; maxBatch is
+// Limits.LoaderBatch.
+func newLoaders(svc *fulfillment.Service, a fulfillment.Actor, maxBatch int) *Loaders {
 	return &Loaders{
-		Lines: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderLine, error) {
+		Lines: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderLine, error) {
 			return svc.OrderLines(ctx, a, k)
 		}),
-		Packages: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Package, error) {
+		Packages: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Package, error) {
 			return svc.Packages(ctx, a, k)
 		}),
-		PackageLines: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.PackageLine, error) {
+		PackageLines: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.PackageLine, error) {
 			return svc.PackageLines(ctx, a, k)
 		}),
-		LinesByID: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.OrderLine, error) {
+		LinesByID: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.OrderLine, error) {
 			return svc.OrderLinesByID(ctx, a, k)
 		}),
-		Scans: lazy(func(ctx context.Context, k []fulfillment.TrackingKey) (map[fulfillment.TrackingKey][]models.TrackingEvent, error) {
+		Scans: lazy(maxBatch, func(ctx context.Context, k []fulfillment.TrackingKey) (map[fulfillment.TrackingKey][]models.TrackingEvent, error) {
 			return svc.TrackingEvents(ctx, a, k)
 		}),
-		History: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderEvent, error) {
+		History: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderEvent, error) {
 			return svc.OrderHistory(ctx, a, k)
 		}),
-		Reports: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.DelayReport, error) {
+		Reports: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.DelayReport, error) {
 			return svc.ReportsOfOrders(ctx, a, k)
 		}),
-		ReportSizes: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]int64, error) {
+		ReportSizes: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]int64, error) {
 			return svc.ReportOrderCounts(ctx, a, k)
 		}),
-		ReportOrders: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Order, error) {
+		ReportOrders: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Order, error) {
 			return svc.ReportOrdersOf(ctx, a, k)
 		}),
-		Evidence: lazy(func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Evidence, error) {
+		Evidence: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Evidence, error) {
 			return svc.EvidenceOfReports(ctx, a, k)
 		}),
-		Templates: lazy(func(ctx context.Context, ids []int64) (map[int64]models.ShippingTemplate, error) {
+		Templates: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.ShippingTemplate, error) {
 			return svc.ShippingTemplatesByID(ctx, a, ids)
 		}),
-		Usage: lazy(func(ctx context.Context, ids []int64) (map[int64]int64, error) {
+		Usage: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]int64, error) {
 			return svc.TemplateUsage(ctx, a, ids)
 		}),
-		Shops: lazy(func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
+		Shops: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
 			return svc.ShopsByID(ctx, a, ids)
 		}),
-		Buyers: lazy(func(ctx context.Context, ids []int64) (map[int64]models.User, error) {
+		Buyers: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.User, error) {
 			return svc.BuyersByID(ctx, a, ids)
 		}),
 	}
@@ -129,17 +130,18 @@ func newLoaders(svc *fulfillment.Service, a fulfillment.Actor) *Loaders {
 // three of the fourteen, and making them all took a fiftieth of the buyer's
 // order read.
 type loader[K comparable, V any] struct {
-	once  sync.Once
-	fetch func(context.Context, []K) (map[K]V, error)
-	l     *dataloader.Loader[K, V]
+	once     sync.Once
+	maxBatch int
+	fetch    func(context.Context, []K) (map[K]V, error)
+	l        *dataloader.Loader[K, V]
 }
 
-func lazy[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *loader[K, V] {
-	return &loader[K, V]{fetch: fetch}
+func lazy[K comparable, V any](maxBatch int, fetch func(context.Context, []K) (map[K]V, error)) *loader[K, V] {
+	return &loader[K, V]{maxBatch: maxBatch, fetch: fetch}
 }
 
 func (l *loader[K, V]) get() *dataloader.Loader[K, V] {
-	l.once.Do(func() { l.l = newLoader(l.fetch) })
+	l.once.Do(func() { l.l = newLoader(l.maxBatch, l.fetch) })
 	return l.l
 }
 
@@ -154,7 +156,7 @@ func (l *loader[K, V]) Prime(ctx context.Context, k K, v V) { l.get().Prime(ctx,
 // newLoader adapts a fetch that returns a map into a dataloader batch
 // function: results are matched to keys by key, never by position, and a
 // key with no rows gets the zero value (an empty list).
-func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
+func newLoader[K comparable, V any](maxBatch int, fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
 	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		found, err := fetch(ctx, keys)
 		out := make([]*dataloader.Result[V], len(keys))
@@ -167,14 +169,18 @@ func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, e
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](loaderWait))
+	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](loaderWait)}
+	if maxBatch > 0 {
+		opts = append(opts, dataloader.WithBatchCapacity[K, V](maxBatch))
+	}
+	return dataloader.NewBatchedLoader(batch, opts...)
 }
 
 // LoadersMiddleware puts fresh loaders for the request's actor into the
 // context of every GraphQL request. It must run after authentication.
-func LoadersMiddleware(svc *fulfillment.Service, next http.Handler) http.Handler {
+func LoadersMiddleware(svc *fulfillment.Service, lim Limits, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := newLoaders(svc, fulfillment.ActorFrom(r.Context()))
+		l := newLoaders(svc, fulfillment.ActorFrom(r.Context()), lim.LoaderBatch)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, l)))
 	})
 }

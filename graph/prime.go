@@ -39,10 +39,12 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []*models
 // (waitingFields) that prime reads in advance when the query asks for
 // them, or that read nothing at all.
 var primedFields = map[string][]string{
-	"Order":       {"shop", "buyer", "recipient", "lines", "packages"},
-	"Package":     {"lines"},
+	"Order":       {"shop", "buyer", "recipient", "lines", "packages", "history", "delayReport"},
+	"Package":     {"lines", "events"},
 	"PackageLine": {"orderLine"},
 	"Shop":        {"id"},
+	"DelayReport": {"id", "shop", "regions", "overdue", "orderCount", "orders", "evidence"},
+	"Evidence":    {"id"},
 }
 
 // primedBelow tells whether every field that may wait in sel, a selection
@@ -82,7 +84,14 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 	if wantPackages {
 		_, wantPackageLines = fieldsOf(opCtx, pf.Selections)["lines"]
 	}
-	var shipments []fulfillment.Key
+	wantEvents := false
+	if wantPackages {
+		_, wantEvents = fieldsOf(opCtx, pf.Selections)["events"]
+	}
+	var (
+		shipments []fulfillment.Key
+		waybills  []fulfillment.TrackingKey
+	)
 	if wantPackages {
 		pkgs, plines := pre.packages, pre.packageLines
 		var err error
@@ -99,6 +108,9 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		for _, k := range keys {
 			l.Packages.Prime(ctx, k, pkgs[k])
 			for _, p := range pkgs[k] {
+				if wantEvents {
+					waybills = append(waybills, fulfillment.TrackingKey{ShopID: p.ShopID, CarrierCode: p.CarrierCode, TrackingNumber: p.TrackingNumber})
+				}
 				if wantPackageLines && p.Kind == models.PackageShipment {
 					pk := fulfillment.Key{ShopID: p.ShopID, ID: p.ID}
 					shipments = append(shipments, pk)
@@ -124,13 +136,43 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 			}
 		}
 	}
-	if _, ok := fields["shop"]; ok {
-		shops, err := svc.ShopsByID(ctx, a, shopIDs)
+	if len(waybills) > 0 {
+		scans, err := svc.TrackingEvents(ctx, a, waybills)
 		if err != nil {
 			return err
 		}
-		for id, sh := range shops {
-			l.Shops.Prime(ctx, id, sh)
+		for _, k := range waybills {
+			l.Scans.Prime(ctx, k, scans[k])
+		}
+	}
+	if _, ok := fields["history"]; ok {
+		history, err := svc.OrderHistory(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			l.History.Prime(ctx, k, history[k])
+		}
+	}
+	if rf, ok := fields["delayReport"]; ok {
+		reports, err := svc.ReportsOfOrders(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		var found []*models.DelayReport
+		for _, k := range keys {
+			l.Reports.Prime(ctx, k, reports[k])
+			if rep, ok := reports[k]; ok {
+				found = append(found, &rep)
+			}
+		}
+		if err := primeReports(ctx, svc, found, rf.Selections); err != nil {
+			return err
+		}
+	}
+	if _, ok := fields["shop"]; ok {
+		if err := primeShops(ctx, svc, shopIDs); err != nil {
+			return err
 		}
 	}
 	if _, ok := fields["buyer"]; ok {
@@ -141,6 +183,80 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		for _, id := range buyerIDs {
 			l.Buyers.Prime(ctx, id, buyers[id])
 		}
+	}
+	return nil
+}
+
+// primeReports does for delay reports what primeOrders does for orders:
+// it reads what the query asks below them — order counts, orders (and what
+// is asked below those), evidence, shops — one statement each for all of
+// them, into the request's loaders.
+func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*models.DelayReport, sel ast.SelectionSet) error {
+	if len(reports) == 0 || len(sel) == 0 {
+		return nil
+	}
+	l := loadersFrom(ctx)
+	a := fulfillment.ActorFrom(ctx)
+	fields := fieldsOf(graphql.GetOperationContext(ctx), sel)
+	keys := make([]fulfillment.Key, len(reports))
+	var shopIDs []int64
+	for i, r := range reports {
+		keys[i] = fulfillment.Key{ShopID: r.ShopID, ID: r.ID}
+		if !slices.Contains(shopIDs, r.ShopID) {
+			shopIDs = append(shopIDs, r.ShopID)
+		}
+	}
+	if _, ok := fields["orderCount"]; ok {
+		sizes, err := svc.ReportOrderCounts(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			l.ReportSizes.Prime(ctx, k, sizes[k])
+		}
+	}
+	if of, ok := fields["orders"]; ok {
+		orders, err := svc.ReportOrdersOf(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		// The resolver answers with pointers into the slices primed here,
+		// so the orders primeOrders marks are the ones it returns.
+		var all []*models.Order
+		for _, k := range keys {
+			os := orders[k]
+			l.ReportOrders.Prime(ctx, k, os)
+			for i := range os {
+				all = append(all, &os[i])
+			}
+		}
+		if err := primeOrders(ctx, svc, all, of.Selections, preread{}); err != nil {
+			return err
+		}
+	}
+	if _, ok := fields["evidence"]; ok {
+		evidence, err := svc.EvidenceOfReports(ctx, a, keys)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			l.Evidence.Prime(ctx, k, evidence[k])
+		}
+	}
+	if _, ok := fields["shop"]; ok {
+		return primeShops(ctx, svc, shopIDs)
+	}
+	return nil
+}
+
+func primeShops(ctx context.Context, svc *fulfillment.Service, ids []int64) error {
+	shops, err := svc.ShopsByID(ctx, fulfillment.ActorFrom(ctx), ids)
+	if err != nil {
+		return err
+	}
+	l := loadersFrom(ctx)
+	for id, sh := range shops {
+		l.Shops.Prime(ctx, id, sh)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/graph/model"
 	"github.com/fahuo/fahuo/models"
@@ -166,6 +167,9 @@ func (r *queryResolver) DelayReport(ctx context.Context, id string) (*models.Del
 		return nil, err
 	}
 	rep, err := r.Service.DelayReport(ctx, fulfillment.ActorFrom(ctx), rid)
+	if err == nil {
+		err = primeReports(ctx, r.Service, []*models.DelayReport{&rep}, graphql.GetFieldContext(ctx).Field.Selections)
+	}
 	return nilIfNotFound(&rep, err)
 }
 
@@ -197,6 +201,9 @@ func (r *queryResolver) DelayReports(ctx context.Context, filter *model.DelayRep
 	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	if err := primeReports(ctx, r.Service, conn.Nodes, nodeSelections(ctx)); err != nil {
+		return nil, err
 	}
 	return conn, nil
 }

@@ -28,6 +28,11 @@ type Limits struct {
 	Tokens int
 	// UploadBytes caps one multipart request (files included).
 	UploadBytes int64
+	// LoaderBatch caps the keys a dataloader reads in one statement; zero
+	// leaves it uncapped. The tests set 1, so that a read that batches only
+	// because its keys happened to arrive within the loader's wait costs a
+	// statement per key there, and the statement-count tests see it.
+	LoaderBatch int
 }
 
 // DefaultLimits fit the heaviest standard workload (50 orders with their
