@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	playground := fs.Bool("playground", envBool("PLAYGROUND", true), "serve the GraphQL IDE at /graphql/playground (PLAYGROUND)")
 	secure := fs.Bool("secure-cookies", envBool("SECURE_COOKIES", false), "mark the session cookie Secure, behind HTTPS (SECURE_COOKIES)")
 	addressKey := fs.String("address-key", env("ADDRESS_KEY", ""), "secret that keys the addressKey hash; the same on every instance, kept across restarts (ADDRESS_KEY)")
+	linkKey := fs.String("link-key", env("LINK_KEY", ""), "secret that signs the buyers' tracking links; the same on every instance, kept across restarts (LINK_KEY)")
 	profile := fs.String("pprof", env("PPROF_ADDR", ""), "serve net/http/pprof profiles on this address, apart from the app; keep it private (PPROF_ADDR; off when empty)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	maxConns := fs.Int("db-max-conns", envInt("DB_MAX_CONNS", 0), "most PostgreSQL connections this instance opens; 0 for the default (DB_MAX_CONNS)")
@@ -77,10 +78,13 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	if *addressKey == "" {
 		log.Warn("ADDRESS_KEY is not set: addressKey values use the development key; set a secret of your own in production")
 	}
+	if *linkKey == "" {
+		log.Warn("LINK_KEY is not set: tracking links are signed with the development key; set a secret of your own in production")
+	}
 	a, err := app.New(ctx, app.Config{
 		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
 		SecureCookies: *secure, Logger: log, MaxDBConns: *maxConns,
-		Settings: fulfillment.Settings{AddressKey: []byte(*addressKey)},
+		Settings: fulfillment.Settings{AddressKey: []byte(*addressKey), LinkKey: []byte(*linkKey)},
 	})
 	if err != nil {
 		return err

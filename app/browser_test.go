@@ -301,3 +301,65 @@ func TestBrowserRefundRejected(t *testing.T) {
 		t.Errorf("after the rejection (%d refund forms left): %s", forms, status)
 	}
 }
+
+// The buyer's order page links the signed tracking page; opened without a
+// login (after logging out), it shows the order's packages and scans, the
+// recipient masked, and offers nothing to do.
+func TestBrowserTrackingLink(t *testing.T) {
+	ctx, db, _, srv := browserApp(t)
+	var number string
+	db.Raw(`SELECT orders.number FROM orders JOIN users ON users.id = orders.buyer_id
+		WHERE users.email = ? AND orders.status = 'SHIPPED' AND (SELECT COUNT(*) FROM packages WHERE packages.order_id = orders.id) > 1
+		ORDER BY orders.id LIMIT 1`, buyer).Scan(&number)
+	if number == "" {
+		t.Fatal("the demo buyer has no order shipped in several packages")
+	}
+	var want []string
+	db.Raw("SELECT tracking_number FROM packages WHERE order_id = (SELECT id FROM orders WHERE number = ?) ORDER BY id", number).Scan(&want)
+
+	var packages, phone string
+	var href chromedp.AttributeResult
+	var forms, logouts int
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(`[data-testid="login-form"]`),
+		chromedp.SendKeys(`input[name="email"]`, buyer),
+		chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
+		chromedp.Submit(`[data-testid="login-form"]`),
+		chromedp.WaitVisible(`[data-testid="logout"]`),
+		chromedp.Navigate(srv.URL+"/orders/"+number),
+		chromedp.WaitVisible(`[data-testid="tracking-link"]`),
+		store(&href, chromedp.AttributeValue(`[data-testid="tracking-link"]`, "href")),
+		screenshot("buyer-order-with-link"),
+		chromedp.Click(`[data-testid="logout"]`),
+		chromedp.WaitVisible(`[data-testid="login-form"]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(href.Value, "/track/fhl_") {
+		t.Fatalf("the tracking link is %q", href.Value)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+href.Value),
+		chromedp.WaitVisible(`[data-testid="packages"]`),
+		store(&packages, chromedp.Text(`[data-testid="packages"]`)),
+		store(&phone, chromedp.Text(`[data-testid="recipient-phone"]`)),
+		store(&forms, chromedp.Evaluate[int](`document.querySelectorAll('form').length`)),
+		store(&logouts, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="logout"]').length`)),
+		screenshot("tracking-link"),
+		chromedp.EmulateViewport(390, 844),
+		screenshot("tracking-link-phone"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range want {
+		if !strings.Contains(packages, n) {
+			t.Errorf("the tracking page does not show %s: %s", n, packages)
+		}
+	}
+	if !strings.Contains(phone, "****") || forms != 0 || logouts != 0 {
+		t.Errorf("the tracking page shows the phone %q, %d forms, %d logout buttons", phone, forms, logouts)
+	}
+}

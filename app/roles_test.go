@@ -23,7 +23,10 @@ type caller struct {
 	token bool
 	// otherShop marks a caller of shop B acting on shop A's objects.
 	otherShop bool
-	secret    string
+	// link marks the holder of a buyer's tracking link, who may read
+	// that order and do nothing else.
+	link   bool
+	secret string
 }
 
 // operation is one mutation or sensitive query, sent with arguments that
@@ -79,6 +82,11 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 		buyerOrder = "gid://fahuo/Order/" + buyerOrder
 		db.Raw("SELECT id FROM packages WHERE shop_id = ? ORDER BY id LIMIT 1", shopID[len("gid://fahuo/Shop/"):]).Scan(&packageID)
 		packageID = "gid://fahuo/Package/" + packageID
+		var link struct {
+			Order struct{ TrackingToken string }
+		}
+		a.MustDo(t, a.Login(t, buyer), `query($id: ID!) { order(id: $id) { trackingToken } }`, &link, map[string]any{"id": buyerOrder})
+		callers = append(callers, caller{name: "tracking link", role: models.RoleBuyer, link: true, secret: link.Order.TrackingToken})
 		var scanNumber string
 		db.Raw("SELECT tracking_number FROM waybills WHERE carrier_code = 'SF' ORDER BY tracking_number LIMIT 1").Scan(&scanNumber)
 		template := func(n int64) map[string]any {
@@ -174,7 +182,7 @@ func TestEveryOperationAsEveryRole(t *testing.T) {
 				switch {
 				case c.role == "":
 					want = "UNAUTHENTICATED"
-				case !slices.Contains(perms[op.op], c.role), c.token && fulfillment.UserOnly(op.op):
+				case !slices.Contains(perms[op.op], c.role), c.token && fulfillment.UserOnly(op.op), c.link && op.op != fulfillment.OpReadOrders:
 					want = "FORBIDDEN"
 				}
 				if got != want {

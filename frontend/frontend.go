@@ -53,6 +53,7 @@ func New(svc *fulfillment.Service, opts Options) http.Handler {
 	mux.HandleFunc("POST /logout", p.logout)
 	mux.HandleFunc("GET /orders", p.orders)
 	mux.HandleFunc("GET /orders/{number}", p.order)
+	mux.HandleFunc("GET /track/{token}", p.track)
 	mux.HandleFunc("POST /orders/{number}/reveal", p.reveal)
 	mux.HandleFunc("POST /orders/{number}/ship", p.ship)
 	mux.HandleFunc("POST /orders/{number}/append", p.appendPackage)
@@ -151,6 +152,10 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request, title string) Page 
 	pg := Page{Lang: lang, Title: title, Viewer: a.Name, CSRF: csrfToken(w, r)}
 	add := func(href, key string) { pg.Nav = append(pg.Nav, NavLink{Href: href, Label: T(lang, key)}) }
 	switch {
+	case a.Kind == fulfillment.ActorLink:
+		// A tracking link's reader is nobody to log out, with nowhere else
+		// to go.
+		pg.Viewer = ""
 	case a.Role == models.RolePlatform:
 		add("/review", "nav.review")
 		add("/announcements", "nav.announcements")

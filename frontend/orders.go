@@ -95,7 +95,33 @@ func (p *pages) orders(w http.ResponseWriter, r *http.Request) {
 // the recipient (masked for the shop until revealed), the history, and the
 // forms the viewer's role may use.
 func (p *pages) order(w http.ResponseWriter, r *http.Request) {
-	p.showOrder(w, r, http.StatusOK, nil, "", "")
+	p.showOrder(w, r, http.StatusOK, numberRef(r), nil, "", "")
+}
+
+// numberRef is the order that a page's path names.
+func numberRef(r *http.Request) fulfillment.OrderRef {
+	return fulfillment.OrderRef{Number: r.PathValue("number")}
+}
+
+// track shows an order to whoever holds its signed tracking link, without a
+// login: the page the shop texts to its buyer. It reads as the link's actor,
+// which may read that one order and do nothing else, so the page offers no
+// forms and shows the recipient masked. A link that does not check out is
+// not found, as an order one may not see is.
+func (p *pages) track(w http.ResponseWriter, r *http.Request) {
+	// The carriers' tracking pages the order links to must not learn the
+	// link from the Referer, nor a shared cache keep the page.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Robots-Tag", "noindex")
+	token := r.PathValue("token")
+	a, ok := p.svc.TrackingLinkActor(token)
+	if !ok {
+		p.fail(w, r, langOf(w, r), models.Errorf(models.CodeNotFound, "no such tracking link"))
+		return
+	}
+	r = r.WithContext(fulfillment.WithActor(r.Context(), a))
+	p.showOrder(w, r, http.StatusOK, fulfillment.OrderRef{ID: a.Link.ID}, nil, "", "")
 }
 
 // reveal shows the order with its recipient in plaintext, through the same
@@ -107,7 +133,7 @@ func (p *pages) reveal(w http.ResponseWriter, r *http.Request) {
 	for _, f := range r.PostForm["field"] {
 		fields = append(fields, fulfillment.RecipientField(f))
 	}
-	p.showOrder(w, r, http.StatusOK, fields, "", "")
+	p.showOrder(w, r, http.StatusOK, numberRef(r), fields, "", "")
 }
 
 // ship ships the order from the ship form: each filled package row becomes
@@ -197,7 +223,7 @@ func (p *pages) act(w http.ResponseWriter, r *http.Request, fn func(a fulfillmen
 		return
 	}
 	a := fulfillment.ActorFrom(r.Context())
-	o, err := p.svc.Order(r.Context(), a, fulfillment.OrderRef{Number: r.PathValue("number")})
+	o, err := p.svc.Order(r.Context(), a, numberRef(r))
 	if err != nil {
 		p.fail(w, r, langOf(w, r), err)
 		return
@@ -210,7 +236,7 @@ func (p *pages) act(w http.ResponseWriter, r *http.Request, fn func(a fulfillmen
 			return
 		}
 		msg := ruleText(langOf(w, r), err)
-		p.showOrder(w, r, http.StatusUnprocessableEntity, nil, "", msg)
+		p.showOrder(w, r, http.StatusUnprocessableEntity, numberRef(r), nil, "", msg)
 		return
 	}
 	http.Redirect(w, r, "/orders/"+url.PathEscape(o.Number)+"?notice="+notice, http.StatusSeeOther)
@@ -219,18 +245,18 @@ func (p *pages) act(w http.ResponseWriter, r *http.Request, fn func(a fulfillmen
 // shipSlots is how many packages the ship form offers at once.
 const shipSlots = 3
 
-func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, reveal []fulfillment.RecipientField, notice, failure string) {
+func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, ref fulfillment.OrderRef, reveal []fulfillment.RecipientField, notice, failure string) {
 	if !loggedIn(w, r) {
 		return
 	}
 	ctx, a := r.Context(), fulfillment.ActorFrom(r.Context())
-	d, err := p.svc.OrderDetail(ctx, a, fulfillment.OrderRef{Number: r.PathValue("number")})
-	pg := p.page(w, r, r.PathValue("number"))
-	lang := pg.Lang
+	d, err := p.svc.OrderDetail(ctx, a, ref)
 	if err != nil {
-		p.fail(w, r, lang, err)
+		p.fail(w, r, langOf(w, r), err)
 		return
 	}
+	pg := p.page(w, r, d.Order.Number)
+	lang := pg.Lang
 	o, pkgs, pkgLines := d.Order, d.Packages, d.PackageLines
 	key := []fulfillment.Key{fulfillment.KeyOf(o)}
 	shops, err := p.svc.ShopsByID(ctx, a, []int64{o.ShopID})
@@ -267,6 +293,9 @@ func (p *pages) showOrder(w http.ResponseWriter, r *http.Request, status int, re
 		Total: yuan(o.TotalCents), Freight: yuan(o.FreightCents), PaidAt: chinaTime(o.PaidAt),
 		ShipBy: chinaTime(o.PromisedShipBy),
 		Notice: notice, Error: failure,
+	}
+	if a.Kind != fulfillment.ActorLink {
+		view.TrackingLink = "/track/" + p.svc.TrackingToken(o)
 	}
 	if o.RefundStatus != models.RefundNone {
 		view.Refund = T(lang, "refundStatus."+string(o.RefundStatus))

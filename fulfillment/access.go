@@ -135,7 +135,7 @@ func authorize(a Actor, op Operation) error {
 	if !a.Authenticated() {
 		return models.Errorf(models.CodeUnauthenticated, "please log in")
 	}
-	if !slices.Contains(permissions[op], a.Role) || (userOnly[op] && a.Kind != ActorUser) {
+	if !slices.Contains(permissions[op], a.Role) || (userOnly[op] && a.Kind != ActorUser) || (a.Kind == ActorLink && op != OpReadOrders) {
 		return models.Errorf(models.CodeForbidden, "your role may not do this")
 	}
 	return nil

@@ -13,6 +13,9 @@ type ActorKind string
 const (
 	ActorUser  ActorKind = "USER"
 	ActorToken ActorKind = "API_TOKEN"
+	// ActorLink is whoever holds an order's signed tracking link: it may
+	// read that one order and do nothing else.
+	ActorLink ActorKind = "TRACKING_LINK"
 )
 
 // Actor is who is asking: a logged-in user or an API token, with the role and
@@ -27,6 +30,8 @@ type Actor struct {
 	ShopID    int64
 	Role      models.Role
 	Name      string
+	// Link is the order a tracking link opens, for ActorLink.
+	Link Key
 }
 
 // Authenticated tells whether anyone is logged in.

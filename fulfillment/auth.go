@@ -97,6 +97,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 	if len(secret) > maxSecretLen || !utf8.ValidString(secret) {
 		return Actor{}, unauth
 	}
+	if strings.HasPrefix(secret, linkPrefix) {
+		if a, ok := s.linkActor(secret); ok {
+			return a, nil
+		}
+		return Actor{}, unauth
+	}
 	sum := sha256.Sum256([]byte(secret))
 	now := s.clock.Now()
 	switch {

@@ -55,6 +55,10 @@ func orderScope(a Actor) (func(*gorm.DB) *gorm.DB, error) {
 		return nil, err
 	}
 	switch {
+	case a.Kind == ActorLink:
+		return func(db *gorm.DB) *gorm.DB {
+			return db.Where("orders.shop_id = ? AND orders.id = ?", a.Link.ShopID, a.Link.ID)
+		}, nil
 	case a.IsShopActor():
 		return func(db *gorm.DB) *gorm.DB { return db.Where("orders.shop_id = ?", a.ShopID) }, nil
 	case a.Role == models.RoleBuyer:
@@ -492,7 +496,8 @@ func (s *Service) ShopsByID(ctx context.Context, a Actor, ids []int64) (map[int6
 
 // BuyersByID returns the buyers of orders the actor has read, keyed by id.
 // Only the id and name are read: a shop has no business with a buyer's
-// e-mail or password hash.
+// e-mail or password hash. A tracking link sees the name masked, as it sees
+// the recipient.
 func (s *Service) BuyersByID(ctx context.Context, a Actor, ids []int64) (map[int64]models.User, error) {
 	if _, err := orderScope(a); err != nil {
 		return nil, err
@@ -507,6 +512,9 @@ func (s *Service) BuyersByID(ctx context.Context, a Actor, ids []int64) (map[int
 		u := models.User{Role: models.RoleBuyer}
 		if err := rows.Scan(&u.ID, &u.Name); err != nil {
 			return nil, err
+		}
+		if a.Kind == ActorLink {
+			u.Name = MaskName(u.Name)
 		}
 		out[u.ID] = u
 	}

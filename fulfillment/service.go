@@ -26,11 +26,18 @@ type Settings struct {
 	// AddressKey keys the hash behind addressKey. It must stay the same
 	// across restarts and instances, or keys of equal addresses differ.
 	AddressKey []byte
+	// LinkKey signs the buyers' tracking links. Like AddressKey it must be
+	// the same on every instance; changing it withdraws every link.
+	LinkKey []byte
 }
 
 // DevelopmentAddressKey is used when no key is configured, so that `go run .`
 // works out of the box; production sets its own (ADDRESS_KEY).
 var DevelopmentAddressKey = []byte("fahuo-development-address-key")
+
+// DevelopmentLinkKey signs tracking links when no key is configured
+// (LINK_KEY in production).
+var DevelopmentLinkKey = []byte("fahuo-development-link-key")
 
 // DefaultSettings are the values production runs with.
 func DefaultSettings() Settings {
@@ -65,6 +72,9 @@ func New(db *gorm.DB, c clock.Clock, s Settings, log *slog.Logger) *Service {
 	}
 	if len(s.AddressKey) == 0 {
 		s.AddressKey = DevelopmentAddressKey
+	}
+	if len(s.LinkKey) == 0 {
+		s.LinkKey = DevelopmentLinkKey
 	}
 	if c == nil {
 		c = clock.System{}

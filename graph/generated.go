@@ -331,6 +331,7 @@ type ComplexityRoot struct {
 		Shop              func(childComplexity int) int
 		Status            func(childComplexity int) int
 		TotalMoney        func(childComplexity int) int
+		TrackingToken     func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -710,6 +711,7 @@ type OrderResolver interface {
 	Lines(ctx context.Context, obj *models.Order) ([]*models.OrderLine, error)
 	Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error)
 
+	TrackingToken(ctx context.Context, obj *models.Order) (string, error)
 	DelayReport(ctx context.Context, obj *models.Order) (*models.DelayReport, error)
 
 	History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error)
@@ -2074,6 +2076,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.TotalMoney(childComplexity), true
+	case "Order.trackingToken":
+		if e.ComplexityRoot.Order.TrackingToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TrackingToken(childComplexity), true
 
 	case "OrderConnection.edges":
 		if e.ComplexityRoot.OrderConnection.Edges == nil {
@@ -3805,6 +3813,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_deliveredAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Order_closedAt(ctx, field)
+	case "trackingToken":
+		return ec.fieldContext_Order_trackingToken(ctx, field)
 	case "delayReport":
 		return ec.fieldContext_Order_delayReport(ctx, field)
 	case "refundStatus":
@@ -9159,6 +9169,29 @@ func (ec *executionContext) _Order_closedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Order_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_trackingToken(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_trackingToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().TrackingToken(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_trackingToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "String")
 }
 
 func (ec *executionContext) _Order_delayReport(ctx context.Context, field graphql.CollectedField, obj *models.Order) (ret graphql.Marshaler) {
@@ -17798,6 +17831,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "trackingToken":
+			resolveConcurrently(ctx, now, out, ec.OperationContext, &deferred, field, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_trackingToken(ctx, field, obj)
+				})
 		case "delayReport":
 			resolveConcurrently(ctx, now, out, ec.OperationContext, &deferred, field, i,
 				true, false,

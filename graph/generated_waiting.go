@@ -13,7 +13,7 @@ var waitingFields = map[string][]string{
 	"Evidence":         {"id"},
 	"FeeRule":          {"firstFee", "extraFee"},
 	"FreeShippingRule": {"regions"},
-	"Order":            {"shop", "buyer", "recipient", "lines", "packages", "delayReport", "history"},
+	"Order":            {"shop", "buyer", "recipient", "lines", "packages", "trackingToken", "delayReport", "history"},
 	"Package":          {"lines", "events"},
 	"PackageLine":      {"orderLine"},
 	"PlatformSettings": {"tieredMinShopScore", "tieredMinSpotShare"},

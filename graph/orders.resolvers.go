@@ -47,6 +47,11 @@ func (r *orderResolver) Packages(ctx context.Context, obj *models.Order) ([]*mod
 	return pointers(pkgs), err
 }
 
+// TrackingToken is the resolver for the trackingToken field.
+func (r *orderResolver) TrackingToken(ctx context.Context, obj *models.Order) (string, error) {
+	return r.Service.TrackingToken(*obj), nil
+}
+
 // Lines is the resolver for the lines field.
 func (r *packageResolver) Lines(ctx context.Context, obj *models.Package) ([]*models.PackageLine, error) {
 	if obj.Kind == models.PackageAppended {

@@ -39,7 +39,7 @@ func primeOrders(ctx context.Context, svc *fulfillment.Service, orders []*models
 // (waitingFields) that prime reads in advance when the query asks for
 // them, or that read nothing at all.
 var primedFields = map[string][]string{
-	"Order":       {"shop", "buyer", "recipient", "lines", "packages", "history", "delayReport"},
+	"Order":       {"shop", "buyer", "recipient", "lines", "packages", "history", "delayReport", "trackingToken"},
 	"Package":     {"lines", "events"},
 	"PackageLine": {"orderLine"},
 	"Shop":        {"id"},
