@@ -72,12 +72,13 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 			withPackages := 0
 			for _, id := range ids {
 				q := func() *gorm.DB { return db.Where("orders.id = ?", id) }
-				got, found, err := orderDetailJSON(q())
+				platform := Actor{Kind: ActorUser, UserID: 1, Role: models.RolePlatform}
+				got, found, err := orderDetailJSON(db, platform, OrderRef{ID: id})
 				noErr(t, err)
 				o, lines, _, err := withLines(q())
 				noErr(t, err)
 				k := KeyOf(o)
-				pkgs, plines, err := svc.PackagesWithLines(t.Context(), Actor{Kind: ActorUser, UserID: 1, Role: models.RolePlatform}, []Key{k})
+				pkgs, plines, err := svc.PackagesWithLines(t.Context(), platform, []Key{k})
 				noErr(t, err)
 				want := OrderDetail{Order: o, Lines: lines, Packages: pkgs[k], PackageLines: plines}
 				if !found || !reflect.DeepEqual(got, want) {

@@ -29,13 +29,22 @@ type OrderRef struct {
 // where narrows q to the order the reference names, by id or by number:
 // exactly one of them must be given.
 func (ref OrderRef) where(q *gorm.DB) (*gorm.DB, error) {
+	cond, arg, err := ref.condition()
+	if err != nil {
+		return nil, err
+	}
+	return q.Where(cond, arg), nil
+}
+
+// condition is the condition on orders that where adds, with its argument.
+func (ref OrderRef) condition() (string, any, error) {
 	switch {
 	case ref.ID != 0 && ref.Number == "":
-		return q.Where("orders.id = ?", ref.ID), nil
+		return "orders.id = ?", ref.ID, nil
 	case ref.ID == 0 && ref.Number != "":
-		return q.Where("orders.number = ?", strings.TrimSpace(ref.Number)), nil
+		return "orders.number = ?", strings.TrimSpace(ref.Number), nil
 	}
-	return nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
+	return "", nil, models.Errorf(models.CodeInvalidArgument, "give either the order's id or its number")
 }
 
 // Key names a row of a shop-owned table (an order, a line, a package)
@@ -51,22 +60,33 @@ func KeyOf(o models.Order) Key { return Key{ShopID: o.ShopID, ID: o.ID} }
 // orderScope limits a query of orders to what the actor may see: a shop's
 // staff and tokens their shop's orders, a buyer their own, the platform all.
 func orderScope(a Actor) (func(*gorm.DB) *gorm.DB, error) {
-	if err := authorize(a, OpReadOrders); err != nil {
+	cond, args, err := orderCondition(a)
+	if err != nil {
 		return nil, err
+	}
+	if cond == "" {
+		return func(db *gorm.DB) *gorm.DB { return db }, nil
+	}
+	return func(db *gorm.DB) *gorm.DB { return db.Where(cond, args...) }, nil
+}
+
+// orderCondition is orderScope's condition on orders, with its arguments;
+// "" when the actor sees every order. A tracking link sees its one order.
+func orderCondition(a Actor) (string, []any, error) {
+	if err := authorize(a, OpReadOrders); err != nil {
+		return "", nil, err
 	}
 	switch {
 	case a.Kind == ActorLink:
-		return func(db *gorm.DB) *gorm.DB {
-			return db.Where("orders.shop_id = ? AND orders.id = ?", a.Link.ShopID, a.Link.ID)
-		}, nil
+		return "orders.shop_id = ? AND orders.id = ?", []any{a.Link.ShopID, a.Link.ID}, nil
 	case a.IsShopActor():
-		return func(db *gorm.DB) *gorm.DB { return db.Where("orders.shop_id = ?", a.ShopID) }, nil
+		return "orders.shop_id = ?", []any{a.ShopID}, nil
 	case a.Role == models.RoleBuyer:
-		return func(db *gorm.DB) *gorm.DB { return db.Where("orders.buyer_id = ?", a.UserID) }, nil
+		return "orders.buyer_id = ?", []any{a.UserID}, nil
 	case a.Role == models.RolePlatform:
-		return func(db *gorm.DB) *gorm.DB { return db }, nil
+		return "", nil, nil
 	}
-	return nil, models.Errorf(models.CodeForbidden, "your role may not read orders")
+	return "", nil, models.Errorf(models.CodeForbidden, "your role may not read orders")
 }
 
 // Order returns one order the actor may see.
@@ -106,16 +126,16 @@ type OrderDetail struct {
 // (orderDetailJSON); on SQLite two (the order joined with its lines, then
 // its packages joined with theirs). Errors as for Order.
 func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
-	q, err := s.orderQuery(ctx, a, ref)
-	if err != nil {
-		return OrderDetail{}, err
-	}
 	if database.DialectOf(s.db) == database.Postgres {
-		d, found, err := orderDetailJSON(q)
+		d, found, err := orderDetailJSON(s.db.WithContext(ctx), a, ref)
 		if err == nil && !found {
 			err = models.Errorf(models.CodeNotFound, "no such order")
 		}
 		return d, err
+	}
+	q, err := s.orderQuery(ctx, a, ref)
+	if err != nil {
+		return OrderDetail{}, err
 	}
 	o, lines, found, err := withLines(q)
 	if err != nil {

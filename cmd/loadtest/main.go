@@ -28,7 +28,9 @@
 //     each restore: sessions are rows, and the snapshot predates them), and
 //     runs:
 //     W1 buyer order reads and W2 merchant order lists in a closed loop at each
-//     -conc (warm-up, then -duration measured); W3 shipOrder on -w3-warmup
+//     -conc (warm-up, then -duration measured); W1L, the same read through
+//     each order's signed tracking link (WORKLOADS.md's other way for a
+//     buyer; the links are read once as the merchant); W3 shipOrder on -w3-warmup
 //     then -w3-count different pending orders; W4 one batchAppendPackages
 //     request with a row per shipped order, -w4-runs times.
 //  5. Runs the plain-SQL comparison through database/sql with prepared
@@ -53,7 +55,7 @@
 //	-keep            keep the created database (and its snapshot) at the end
 //	-conc 16,64      client counts for W1–W3
 //	-duration 30s    measured time per W1/W2 run; -warmup 10s before it
-//	-workloads W1,W2,W3,W4
+//	-workloads W1,W1L,W2,W3,W4 (W1L: W1 through the orders' tracking links)
 //	-orders 10000    orders in the data set (half shipped)
 //	-w3-warmup 500   pending orders shipped before measuring W3; -w3-count 4500 measured
 //	-w4-runs 5       W4 requests, each on a freshly restored snapshot
@@ -163,7 +165,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&conc, "conc", "16,64", "comma-separated client counts for W1–W3")
 	fs.DurationVar(&cfg.duration, "duration", 30*time.Second, "measured time of each W1/W2 run")
 	fs.DurationVar(&cfg.warmup, "warmup", 10*time.Second, "warm-up before each W1/W2 run (discarded)")
-	fs.StringVar(&workloads, "workloads", "W1,W2,W3,W4", "workloads to run")
+	fs.StringVar(&workloads, "workloads", "W1,W1L,W2,W3,W4", "workloads to run (W1L: W1 through the orders' tracking links)")
 	fs.IntVar(&cfg.orders, "orders", 10000, "orders in the data set (every odd one shipped)")
 	fs.IntVar(&cfg.w3Warmup, "w3-warmup", 500, "W3: pending orders shipped as warm-up (the last ones)")
 	fs.IntVar(&cfg.w3Count, "w3-count", 4500, "W3: pending orders shipped while measuring")
@@ -211,7 +213,7 @@ func parseFlags(args []string) (config, error) {
 	cfg.workloads = map[string]bool{}
 	for _, w := range strings.Split(workloads, ",") {
 		w = strings.ToUpper(strings.TrimSpace(w))
-		if !slices.Contains([]string{"W1", "W2", "W3", "W4"}, w) {
+		if !slices.Contains([]string{"W1", "W1L", "W2", "W3", "W4"}, w) {
 			return cfg, fmt.Errorf("-workloads: unknown workload %q", w)
 		}
 		cfg.workloads[w] = true
@@ -326,7 +328,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"W1", r.runW1}, {"W2", r.runW2}, {"W3", r.runW3}, {"W4", r.runW4}}
+	}{{"W1", r.runW1}, {"W1L", r.runW1Link}, {"W2", r.runW2}, {"W3", r.runW3}, {"W4", r.runW4}}
 	for _, s := range steps {
 		if !cfg.workloads[s.name] {
 			continue

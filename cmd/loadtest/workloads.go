@@ -169,6 +169,8 @@ func clip(b []byte, n int) string {
 type tokens struct {
 	merchant string
 	buyers   []string // by k
+	// links are the orders' tracking link tokens, by order number.
+	links map[string]string
 }
 
 // loginOne logs in over the API and returns the session token.
@@ -201,7 +203,12 @@ func (r *runner) login(ctx context.Context) error {
 	if r.tokens.merchant, err = r.loginOne(ctx, hc, merchantEmail, fulfillment.DemoPassword); err != nil {
 		return err
 	}
-	r.tokens.buyers = nil
+	r.tokens.buyers, r.tokens.links = nil, nil
+	if r.cfg.workloads["W1L"] {
+		if r.tokens.links, err = r.trackingLinks(ctx, hc); err != nil {
+			return err
+		}
+	}
 	if !r.cfg.workloads["W1"] && !r.cfg.w4WithW1 {
 		return nil
 	}
@@ -212,6 +219,54 @@ func (r *runner) login(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// trackingLinks reads every order's tracking link token through the API,
+// as the merchant, a page of 100 at a time.
+func (r *runner) trackingLinks(ctx context.Context, hc *http.Client) (map[string]string, error) {
+	links := make(map[string]string, len(r.data.orders))
+	after := ""
+	for {
+		vars := map[string]any{}
+		if after != "" {
+			vars["after"] = after
+		}
+		status, body, err := post(ctx, hc, r.base, r.tokens.merchant, gqlBody(`query Links($after: String) {
+			orders(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { number trackingToken } } }`, vars))
+		if err := checkAnswer(status, body, err); err != nil {
+			return nil, fmt.Errorf("tracking links: %w", err)
+		}
+		var page struct {
+			Data struct {
+				Orders struct {
+					PageInfo struct {
+						HasNextPage bool   `json:"hasNextPage"`
+						EndCursor   string `json:"endCursor"`
+					} `json:"pageInfo"`
+					Nodes []struct {
+						Number        string `json:"number"`
+						TrackingToken string `json:"trackingToken"`
+					} `json:"nodes"`
+				} `json:"orders"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, fmt.Errorf("tracking links: %w", err)
+		}
+		for _, n := range page.Data.Orders.Nodes {
+			links[n.Number] = n.TrackingToken
+		}
+		if !page.Data.Orders.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Data.Orders.PageInfo.EndCursor
+	}
+	for _, i := range r.data.shipped {
+		if links[r.data.orders[i].number] == "" {
+			return nil, fmt.Errorf("tracking links: order %s has none", r.data.orders[i].number)
+		}
+	}
+	return links, nil
 }
 
 // worker is one load goroutine's own state.
@@ -404,7 +459,18 @@ func fixedWork(ctx context.Context, conc, n int, c *gqlClient, fn func(context.C
 // w1Request reads one random shipped order as its buyer.
 func (r *runner) w1Request(ctx context.Context, w *worker) error {
 	o := r.data.orders[r.data.shipped[w.rng.IntN(len(r.data.shipped))]]
-	status, body, err := post(ctx, w.hc, r.base, r.tokens.buyers[o.buyer], gqlBody(w1Query, map[string]any{"number": o.number}))
+	return r.w1Check(ctx, w, o, r.tokens.buyers[o.buyer])
+}
+
+// w1LinkRequest reads one random shipped order through its tracking link.
+func (r *runner) w1LinkRequest(ctx context.Context, w *worker) error {
+	o := r.data.orders[r.data.shipped[w.rng.IntN(len(r.data.shipped))]]
+	return r.w1Check(ctx, w, o, r.tokens.links[o.number])
+}
+
+// w1Check sends W1 for an order with a bearer token and checks the answer.
+func (r *runner) w1Check(ctx context.Context, w *worker, o order, token string) error {
+	status, body, err := post(ctx, w.hc, r.base, token, gqlBody(w1Query, map[string]any{"number": o.number}))
 	if err := checkAnswer(status, body, err); err != nil {
 		return err
 	}
@@ -486,6 +552,14 @@ var sqlDetailHeader = []string{"conns", "variant", "statements", "requests", "er
 
 func (r *runner) runW1(ctx context.Context) error {
 	return r.runRead(ctx, "W1", "W1 buyer order read: order(number:) as the order's buyer, a random shipped order", r.w1Request,
+		[]sqlVariant{
+			{"one statement", "1 (JSON built in SQL)", func(b *sqlBase) func(context.Context, *worker) error { return b.w1One(r.data) }},
+			{"ORM eager load", "4 (order, lines, packages, package lines)", func(b *sqlBase) func(context.Context, *worker) error { return b.w1ORM(r.data) }},
+		})
+}
+
+func (r *runner) runW1Link(ctx context.Context) error {
+	return r.runRead(ctx, "W1L", "W1 through the tracking link: order(number:) with the order's signed link as bearer token, a random shipped order", r.w1LinkRequest,
 		[]sqlVariant{
 			{"one statement", "1 (JSON built in SQL)", func(b *sqlBase) func(context.Context, *worker) error { return b.w1One(r.data) }},
 			{"ORM eager load", "4 (order, lines, packages, package lines)", func(b *sqlBase) func(context.Context, *worker) error { return b.w1ORM(r.data) }},
