@@ -196,15 +196,7 @@ func (r *queryResolver) ShippingTemplates(ctx context.Context) ([]*models.Shippi
 	for i, t := range ts {
 		ids[i] = t.ID
 	}
-	usage, err := r.Service.TemplateUsage(ctx, a, ids)
-	if err != nil {
-		return nil, err
-	}
-	l := loadersFrom(ctx)
-	for _, id := range ids {
-		l.Usage.Prime(ctx, id, usage[id])
-	}
-	return pointers(ts), nil
+	return pointers(ts), loadersFrom(ctx).Usage.primeAll(ctx, ids)
 }
 
 // Product is the resolver for the product field.
@@ -231,15 +223,7 @@ func (r *queryResolver) Products(ctx context.Context) ([]*models.Product, error)
 			ids = append(ids, *p.TemplateID)
 		}
 	}
-	templates, err := r.Service.ShippingTemplatesByID(ctx, a, ids)
-	if err != nil {
-		return nil, err
-	}
-	l := loadersFrom(ctx)
-	for _, id := range ids {
-		l.Templates.Prime(ctx, id, templates[id])
-	}
-	return pointers(ps), nil
+	return pointers(ps), loadersFrom(ctx).Templates.primeAll(ctx, ids)
 }
 
 // FreightQuote is the resolver for the freightQuote field.

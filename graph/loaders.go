@@ -150,6 +150,20 @@ func (l *loader[K, V]) Load(ctx context.Context, k K) dataloader.Thunk[V] {
 	return l.get().Load(ctx, k)
 }
 
+// primeAll reads keys through the loader's own fetch, in one call, and
+// primes the loader with what it found (the zero value for a key with
+// nothing), as one batch of Loads of them all would.
+func (l *loader[K, V]) primeAll(ctx context.Context, keys []K) error {
+	found, err := l.fetch(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		l.Prime(ctx, k, found[k])
+	}
+	return nil
+}
+
 // Prime is dataloader.Loader.Prime.
 func (l *loader[K, V]) Prime(ctx context.Context, k K, v V) { l.get().Prime(ctx, k, v) }
 

@@ -137,21 +137,13 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		}
 	}
 	if len(waybills) > 0 {
-		scans, err := svc.TrackingEvents(ctx, a, waybills)
-		if err != nil {
+		if err := l.Scans.primeAll(ctx, waybills); err != nil {
 			return err
-		}
-		for _, k := range waybills {
-			l.Scans.Prime(ctx, k, scans[k])
 		}
 	}
 	if _, ok := fields["history"]; ok {
-		history, err := svc.OrderHistory(ctx, a, keys)
-		if err != nil {
+		if err := l.History.primeAll(ctx, keys); err != nil {
 			return err
-		}
-		for _, k := range keys {
-			l.History.Prime(ctx, k, history[k])
 		}
 	}
 	if rf, ok := fields["delayReport"]; ok {
@@ -176,12 +168,8 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		}
 	}
 	if _, ok := fields["buyer"]; ok {
-		buyers, err := svc.BuyersByID(ctx, a, buyerIDs)
-		if err != nil {
+		if err := l.Buyers.primeAll(ctx, buyerIDs); err != nil {
 			return err
-		}
-		for _, id := range buyerIDs {
-			l.Buyers.Prime(ctx, id, buyers[id])
 		}
 	}
 	return nil
@@ -207,12 +195,8 @@ func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*mode
 		}
 	}
 	if _, ok := fields["orderCount"]; ok {
-		sizes, err := svc.ReportOrderCounts(ctx, a, keys)
-		if err != nil {
+		if err := l.ReportSizes.primeAll(ctx, keys); err != nil {
 			return err
-		}
-		for _, k := range keys {
-			l.ReportSizes.Prime(ctx, k, sizes[k])
 		}
 	}
 	if of, ok := fields["orders"]; ok {
@@ -235,12 +219,8 @@ func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*mode
 		}
 	}
 	if _, ok := fields["evidence"]; ok {
-		evidence, err := svc.EvidenceOfReports(ctx, a, keys)
-		if err != nil {
+		if err := l.Evidence.primeAll(ctx, keys); err != nil {
 			return err
-		}
-		for _, k := range keys {
-			l.Evidence.Prime(ctx, k, evidence[k])
 		}
 	}
 	if _, ok := fields["shop"]; ok {
