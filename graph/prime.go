@@ -151,10 +151,14 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		if err != nil {
 			return err
 		}
+		// Orders of one report share it: each report once.
 		var found []*models.DelayReport
+		seen := map[fulfillment.Key]bool{}
 		for _, k := range keys {
 			l.Reports.Prime(ctx, k, reports[k])
-			if rep, ok := reports[k]; ok {
+			rep, ok := reports[k]
+			if rk := (fulfillment.Key{ShopID: rep.ShopID, ID: rep.ID}); ok && !seen[rk] {
+				seen[rk] = true
 				found = append(found, &rep)
 			}
 		}
@@ -163,7 +167,7 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 		}
 	}
 	if _, ok := fields["shop"]; ok {
-		if err := primeShops(ctx, svc, shopIDs); err != nil {
+		if err := l.Shops.primeAll(ctx, shopIDs); err != nil {
 			return err
 		}
 	}
@@ -224,19 +228,7 @@ func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*mode
 		}
 	}
 	if _, ok := fields["shop"]; ok {
-		return primeShops(ctx, svc, shopIDs)
-	}
-	return nil
-}
-
-func primeShops(ctx context.Context, svc *fulfillment.Service, ids []int64) error {
-	shops, err := svc.ShopsByID(ctx, fulfillment.ActorFrom(ctx), ids)
-	if err != nil {
-		return err
-	}
-	l := loadersFrom(ctx)
-	for id, sh := range shops {
-		l.Shops.Prime(ctx, id, sh)
+		return l.Shops.primeAll(ctx, shopIDs)
 	}
 	return nil
 }
