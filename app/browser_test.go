@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/database/dbtest"
+	"github.com/fahuo/fahuo/fulfillment"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
 )
@@ -75,6 +76,19 @@ func store[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 		*dst = v
 		return chromedp.Void{}, err
 	}
+}
+
+// login logs in on the login page with the demo password and waits for the
+// page it lands on.
+func login(srv *httptest.Server, email string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(`[data-testid="login-form"]`),
+		chromedp.SendKeys(`input[name="email"]`, email),
+		chromedp.SendKeys(`input[name="password"]`, fulfillment.DemoPassword),
+		chromedp.Submit(`[data-testid="login-form"]`),
+		chromedp.WaitVisible(`[data-testid="logout"]`),
+	)
 }
 
 func screenshot(name string) chromedp.Action[chromedp.Void] {
@@ -154,22 +168,12 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 	if err := os.WriteFile(evidence, pngBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	login := func(email string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(`[data-testid="login-form"]`),
-			chromedp.SendKeys(`input[name="email"]`, email),
-			chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
-			chromedp.Submit(`[data-testid="login-form"]`),
-			chromedp.WaitVisible(`[data-testid="logout"]`),
-		)
-	}
 	var line2 string
 	db.Raw("SELECT id FROM order_lines WHERE order_id = (SELECT id FROM orders WHERE number = ?) AND line_no = 2", orders[0]).Scan(&line2)
 	logout := chromedp.Steps(chromedp.Click(`[data-testid="logout"]`), chromedp.WaitVisible(`[data-testid="login-form"]`))
 	var shipped, appended, batchCounts, reportStatus, approved, buyerNumbers string
 	err := chromedp.Do(ctx,
-		login(ownerA),
+		login(srv, ownerA),
 		// Ship the first order in two packages: line 1 in one, line 2 in the other.
 		chromedp.Navigate(srv.URL+"/orders/"+orders[0]),
 		chromedp.WaitVisible(`[data-testid="ship-form"]`),
@@ -217,7 +221,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		screenshot("figures"),
 		logout,
 		// The platform approves it from the review desk.
-		login(platfm),
+		login(srv, platfm),
 		chromedp.Navigate(srv.URL+"/review"),
 		chromedp.WaitVisible(`[data-testid="reports"]`),
 		screenshot("review-desk"),
@@ -229,7 +233,7 @@ func TestBrowserMerchantPlatformBuyer(t *testing.T) {
 		store(&approved, chromedp.Text(`[data-testid="report-status"]`)),
 		logout,
 		// The buyer sees every tracking number.
-		login(buyer),
+		login(srv, buyer),
 		chromedp.Navigate(srv.URL+"/orders/"+orders[0]),
 		chromedp.WaitVisible(`[data-testid="packages"]`),
 		store(&buyerNumbers, chromedp.Text(`[data-testid="packages"]`)),
@@ -278,12 +282,7 @@ func TestBrowserRefundRejected(t *testing.T) {
 	var status string
 	var forms int
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.WaitVisible(`[data-testid="login-form"]`),
-		chromedp.SendKeys(`input[name="email"]`, ownerA),
-		chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
-		chromedp.Submit(`[data-testid="login-form"]`),
-		chromedp.WaitVisible(`[data-testid="orders"]`),
+		login(srv, ownerA),
 		chromedp.Navigate(srv.URL+"/orders/"+number),
 		chromedp.WaitVisible(`[data-testid="reject-refund-form"]`),
 		chromedp.SendKeys(`[data-testid="reject-refund-form"] input[name="reason"]`, "已与买家沟通，改发正确尺码"),
@@ -321,12 +320,7 @@ func TestBrowserTrackingLink(t *testing.T) {
 	var href chromedp.AttributeResult
 	var forms, logouts int
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(`[data-testid="login-form"]`),
-		chromedp.SendKeys(`input[name="email"]`, buyer),
-		chromedp.SendKeys(`input[name="password"]`, "fahuo-demo"),
-		chromedp.Submit(`[data-testid="login-form"]`),
-		chromedp.WaitVisible(`[data-testid="logout"]`),
+		login(srv, buyer),
 		chromedp.Navigate(srv.URL+"/orders/"+number),
 		chromedp.WaitVisible(`[data-testid="tracking-link"]`),
 		store(&href, chromedp.AttributeValue(`[data-testid="tracking-link"]`, "href")),

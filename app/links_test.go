@@ -8,7 +8,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/fahuo/fahuo/app/apptest"
-	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"gorm.io/gorm"
 )
@@ -141,34 +140,6 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// The buyer's tracking read through a link costs the order's statement
-// and nothing else: no session to look up.
-func TestTrackingLinkCostsOneStatement(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
-		a := apptest.New(t, url)
-		numbers := readOrders(t, a, db)
-		link := trackingToken(t, a, a.Login(t, buyer), numbers[1])
-		var r struct {
-			Order *struct {
-				Packages []struct{ TrackingNumber string }
-			}
-		}
-		got := a.CountStatements(t, func() { a.MustDo(t, link, w1, &r, map[string]any{"n": numbers[1]}) })
-		if r.Order == nil || len(r.Order.Packages) != 2 {
-			t.Fatalf("W1 through the link: %+v", r.Order)
-		}
-		// PostgreSQL reads the order with its lines and packages in one
-		// statement; SQLite joins the lines, then the packages.
-		want := int64(2)
-		if database.DialectOf(db) == database.Postgres {
-			want = 1
-		}
-		if got != want {
-			t.Errorf("W1 through a link: %d statements, want %d", got, want)
-		}
-	})
 }
 
 // The tracking page opens from the link without a login, shows every

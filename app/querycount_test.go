@@ -66,6 +66,12 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		if got := w1Count(numbers[0]); got != want {
 			t.Errorf("W1 on a pending order: %d statements, want %d", got, want)
 		}
+		// Through the order's tracking link it is the same read without
+		// the session: a link is checked by its signature alone.
+		link := trackingToken(t, a, buy, numbers[1])
+		if got := a.CountStatements(t, func() { a.MustDo(t, link, w1, nil, map[string]any{"n": numbers[1]}) }); got != want-1 {
+			t.Errorf("W1 through a tracking link: %d statements, want %d", got, want-1)
+		}
 		// Packages with their lines' order lines, without the order's lines:
 		// the order lines come with the order too.
 		packagesOnly := a.CountStatements(t, func() {

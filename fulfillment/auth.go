@@ -98,7 +98,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		return Actor{}, unauth
 	}
 	if strings.HasPrefix(secret, linkPrefix) {
-		if a, ok := s.linkActor(secret); ok {
+		if a, ok := s.TrackingLinkActor(secret); ok {
 			return a, nil
 		}
 		return Actor{}, unauth

@@ -36,11 +36,12 @@ func (s *Service) linkSignature(ids string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
 }
 
-// linkActor checks a tracking link token and returns the actor it makes:
-// the reader of that one order.
-func (s *Service) linkActor(token string) (Actor, bool) {
+// TrackingLinkActor checks a tracking link token and returns the actor it
+// makes: the reader of that one order. It accepts nothing but a link;
+// Authenticate hands it the bearer tokens that look like one.
+func (s *Service) TrackingLinkActor(token string) (Actor, bool) {
 	rest, ok := strings.CutPrefix(token, linkPrefix)
-	if !ok || len(rest) < linkSigLen+4 {
+	if !ok || len(token) > maxSecretLen || len(rest) < linkSigLen+4 {
 		return Actor{}, false
 	}
 	ids, sig := rest[:len(rest)-linkSigLen-1], rest[len(rest)-linkSigLen:]
@@ -57,13 +58,4 @@ func (s *Service) linkActor(token string) (Actor, bool) {
 		return Actor{}, false
 	}
 	return Actor{Kind: ActorLink, Role: models.RoleBuyer, Name: "tracking link", Link: Key{ShopID: shopID, ID: orderID}}, true
-}
-
-// TrackingLinkActor checks a tracking link token, as Authenticate does for
-// the API, and returns the actor it makes. It accepts nothing but a link.
-func (s *Service) TrackingLinkActor(token string) (Actor, bool) {
-	if len(token) > maxSecretLen {
-		return Actor{}, false
-	}
-	return s.linkActor(token)
 }
