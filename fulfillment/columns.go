@@ -1,15 +1,12 @@
 package fulfillment
 
 import (
-	"bytes"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
@@ -249,114 +246,47 @@ func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, err
 		return OrderDetail{}, false, err
 	}
 	d := OrderDetail{Order: rows[0], PackageLines: map[Key][]models.PackageLine{}}
-	if d.Lines, _, err = decodeJSONRows(lines, orderLineColumns, 0); err != nil {
+	if d.Lines, err = decodeJSONRows(lines, orderLineColumns, nil); err != nil {
 		return OrderDetail{}, false, fmt.Errorf("order detail: lines: %w", err)
 	}
 	if d.Lines == nil {
 		d.Lines = []models.OrderLine{}
 	}
-	var pkgLines [][]any
-	if d.Packages, pkgLines, err = decodeJSONRows(pkgs, packageColumns, 1); err != nil {
+	// Each package's last value is its lines, each [id, order line id,
+	// quantity]; packages appended later have none.
+	var pkgLines [][]models.PackageLine
+	d.Packages, err = decodeJSONRows(pkgs, packageColumns, func(r *jsonReader, _ int) error {
+		var pl []models.PackageLine
+		if err := r.begin(); err != nil {
+			return err
+		}
+		for j := 0; ; j++ {
+			more, err := r.more(j)
+			if err != nil || !more {
+				pkgLines = append(pkgLines, pl)
+				return err
+			}
+			var l models.PackageLine
+			if err := r.values(&l.ID, &l.OrderLineID, &l.Quantity); err != nil {
+				return fmt.Errorf("package line: %w", err)
+			}
+			pl = append(pl, l)
+		}
+	})
+	if err != nil {
 		return OrderDetail{}, false, fmt.Errorf("order detail: packages: %w", err)
 	}
 	for i, p := range d.Packages {
 		if p.Kind != models.PackageShipment {
 			continue
 		}
-		raw, ok := pkgLines[i][0].([]any)
-		if !ok {
-			return OrderDetail{}, false, fmt.Errorf("order detail: the lines of package %d: %v", p.ID, pkgLines[i][0])
+		for j := range pkgLines[i] {
+			pkgLines[i][j].ShopID, pkgLines[i][j].PackageID = p.ShopID, p.ID
 		}
-		pl := make([]models.PackageLine, len(raw))
-		for j, v := range raw {
-			l, _ := v.([]any)
-			pl[j] = models.PackageLine{ShopID: p.ShopID, PackageID: p.ID}
-			if len(l) != 3 {
-				return OrderDetail{}, false, fmt.Errorf("order detail: package line %v", v)
-			}
-			for k, dest := range []*int64{&pl[j].ID, &pl[j].OrderLineID, &pl[j].Quantity} {
-				if err := setJSON(dest, l[k]); err != nil {
-					return OrderDetail{}, false, fmt.Errorf("order detail: package line: %w", err)
-				}
-			}
+		if pkgLines[i] == nil {
+			pkgLines[i] = []models.PackageLine{}
 		}
-		d.PackageLines[Key{ShopID: p.ShopID, ID: p.ID}] = pl
+		d.PackageLines[Key{ShopID: p.ShopID, ID: p.ID}] = pkgLines[i]
 	}
 	return d, true, nil
-}
-
-// decodeJSONRows decodes a JSON array of rows (NULL for none), each an
-// array of c's columns in order followed by extra more values, into Ts and
-// their extra values.
-func decodeJSONRows[T any](src []byte, c columns[T], extra int) ([]T, [][]any, error) {
-	if len(src) == 0 {
-		return nil, nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(src))
-	dec.UseNumber()
-	var raw [][]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, nil, err
-	}
-	out := make([]T, len(raw))
-	extras := make([][]any, len(raw))
-	for i, vals := range raw {
-		dests := c.dests(&out[i])
-		if len(vals) != len(dests)+extra {
-			return nil, nil, fmt.Errorf("%d values for %d columns and %d more", len(vals), len(dests), extra)
-		}
-		for j, dest := range dests {
-			if err := setJSON(dest, vals[j]); err != nil {
-				return nil, nil, fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
-			}
-		}
-		extras[i] = vals[len(dests):]
-	}
-	return out, extras, nil
-}
-
-// setJSON stores a value decoded from JSON (with numbers kept as
-// json.Number) into the destination a column scans into, as the driver
-// would scan the column: times in the local zone, NULL as a nil pointer.
-func setJSON(dest, v any) error {
-	switch d := dest.(type) {
-	case *int64:
-		n, ok := v.(json.Number)
-		if !ok {
-			return fmt.Errorf("%v is not a number", v)
-		}
-		i, err := n.Int64()
-		*d = i
-		return err
-	case *time.Time:
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("%v is not a time", v)
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		*d = t.Local()
-		return err
-	case **int64:
-		if v == nil {
-			*d = nil
-			return nil
-		}
-		*d = new(int64)
-		return setJSON(*d, v)
-	case **time.Time:
-		if v == nil {
-			*d = nil
-			return nil
-		}
-		*d = new(time.Time)
-		return setJSON(*d, v)
-	}
-	// Strings and the models' string types.
-	s, ok := v.(string)
-	rv := reflect.ValueOf(dest).Elem()
-	if !ok || rv.Kind() != reflect.String {
-		return fmt.Errorf("%v does not go into a %s", v, rv.Type())
-	}
-	rv.SetString(s)
-	return nil
 }

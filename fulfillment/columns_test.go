@@ -1,7 +1,6 @@
 package fulfillment
 
 import (
-	"encoding/json"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -140,23 +139,43 @@ func checkRows[T any](t *testing.T, db *gorm.DB, c columns[T], order string) {
 	}
 }
 
-// A JSON value that does not fit its column is an error, not a zero.
-func TestSetJSONRefusesMisfits(t *testing.T) {
+// A JSON value that does not fit its column is an error, not a zero;
+// strings are unescaped, null goes into a pointer as nil.
+func TestJSONValuesIntoColumns(t *testing.T) {
 	var n int64
 	var kind models.PackageKind
 	var at time.Time
-	seq := new(int64)
+	var s string
 	for _, c := range []struct {
-		dest, v any
-	}{{&n, "1"}, {&n, json.Number("1.5")}, {&kind, json.Number("1")}, {&at, "yesterday"}, {&at, nil}} {
-		if err := setJSON(c.dest, c.v); err == nil {
-			t.Errorf("%v into %T: no error", c.v, c.dest)
+		dest any
+		text string
+	}{{&n, `"1"`}, {&n, `1.5`}, {&n, `99999999999999999999`}, {&n, `-`}, {&n, `nul`}, {&kind, `1`},
+		{&at, `"yesterday"`}, {&at, `null`}, {&s, `"open`}, {&s, `"\x"`}, {&s, `true`}, {&s, ``}} {
+		if err := (&jsonReader{src: []byte(c.text)}).set(c.dest); err == nil {
+			t.Errorf("%s into %T: no error", c.text, c.dest)
 		}
 	}
-	if err := setJSON(&seq, nil); err != nil || seq != nil {
-		t.Errorf("null into a pointer: %v, %v", seq, err)
+	seq := new(int64)
+	r := &jsonReader{src: []byte(` [null, "SHIPMENT", "a\"\u4e2d\n", -12, 123456789012345678, "2026-11-25T15:50:00.5+08:00"] `)}
+	var big int64
+	noErr(t, r.values(&seq, &kind, &s, &n, &big, &at))
+	noErr(t, r.end())
+	want := time.Date(2026, 11, 25, 7, 50, 0, 5e8, time.UTC)
+	if seq != nil || kind != models.PackageShipment || s != "a\"中\n" || n != -12 || big != 123456789012345678 || !at.Equal(want) || at.Location() != time.Local {
+		t.Errorf("read %v %v %q %d %d %v", seq, kind, s, n, big, at)
 	}
-	if err := setJSON(&kind, "SHIPMENT"); err != nil || kind != models.PackageShipment {
-		t.Errorf("a kind: %v, %v", kind, err)
+}
+
+// Rows of the wrong length, and text that is not one JSON array, are
+// errors.
+func TestJSONRowsRefuseMalformedText(t *testing.T) {
+	line := `[1, 2, 3, 1, 5, "S", "gift", 1, 100, 0, null]`
+	if rows, err := decodeJSONRows([]byte("["+line+","+line+"]"), orderLineColumns, nil); err != nil || len(rows) != 2 || rows[1].Title != "gift" {
+		t.Fatalf("two lines: %+v, %v", rows, err)
+	}
+	for _, text := range []string{`[` + line, `[` + line + `] x`, `[[1, 2]]`, `[` + line[:len(line)-1] + `, 7]]`, `{}`, `[` + line + ` ` + line + `]`, `[,` + line + `]`} {
+		if rows, err := decodeJSONRows([]byte(text), orderLineColumns, nil); err == nil {
+			t.Errorf("%s: read %+v", text, rows)
+		}
 	}
 }
