@@ -3,6 +3,8 @@ package fulfillment
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -225,7 +227,7 @@ func insertWaybills(tx *gorm.DB, ws []models.Waybill, draw int) ([]models.Waybil
 	for i, w := range ws {
 		rows[i] = []any{w.CarrierCode, w.TrackingNumber, w.ShopID, w.OrderID, w.BuyerID, w.AddressKey, w.CreatedAt}
 	}
-	insert, args := valuesSQL("waybills", []string{"carrier_code", "tracking_number", "shop_id", "order_id", "buyer_id", "address_key", "created_at"}, rows)
+	insert, args := insertSQL(database.DialectOf(tx), "waybills", []string{"carrier_code", "tracking_number", "shop_id", "order_id", "buyer_id", "address_key", "created_at"}, rows)
 	var sql strings.Builder
 	if draw > 0 {
 		sql.WriteString("WITH claimed AS (")
@@ -291,10 +293,12 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time,
 		r.pkg = models.Package{ID: r.id, ShopID: r.order.ShopID, OrderID: r.order.ID, Kind: r.kind, CarrierCode: r.carrier.Code,
 			TrackingNumber: r.number, Status: models.PackageAwaitingPickup, ShippedAt: now,
 			InterceptStatus: models.InterceptNone, CreatedAt: now}
-		var seq any
+		// A typed nil, so that a column of nothing but NULLs still has
+		// its type (columnArrays).
+		var seq *int64
 		if r.kind == models.PackageAppended {
 			s := r.seq
-			r.pkg.AppendSeq, seq = &s, s
+			r.pkg.AppendSeq, seq = &s, &s
 		}
 		byKey[key{r.order.ID, r.key()}] = r
 		drawn = drawn && r.id != 0
@@ -366,30 +370,47 @@ func insertPackages(tx *gorm.DB, rows []*packageRow, actor Actor, now time.Time,
 // insertValues inserts many rows in one statement; with returning, it
 // scans what the statement returns into dest.
 func insertValues(tx *gorm.DB, table string, cols []string, rows [][]any, returning string, dest any) error {
-	sql, args := valuesSQL(table, cols, rows)
+	sql, args := insertSQL(database.DialectOf(tx), table, cols, rows)
 	if returning == "" {
 		return tx.Exec(sql, args...).Error
 	}
 	return tx.Raw(sql+" "+returning, args...).Scan(dest).Error
 }
 
-// valuesSQL is a multi-row INSERT of rows into cols of table, with ?
-// placeholders, and its arguments.
-func valuesSQL(table string, cols []string, rows [][]any) (string, []any) {
+// insertSQL is a multi-row INSERT of rows into cols of table, with ?
+// placeholders, and its arguments: on PostgreSQL a SELECT from one array
+// per column (columnArrays), elsewhere, or when a column's type cannot be
+// told from its values, a VALUES list.
+func insertSQL(d database.Dialect, table string, cols []string, rows [][]any) (string, []any) {
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
+	if d == database.Postgres {
+		if arrays, types, ok := columnArrays(rows, len(cols)); ok {
+			return head + "SELECT * FROM " + unnestSQL(types), arrays
+		}
+	}
 	values, args := rowsSQL("("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")", rows)
-	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + values, args
+	return head + "VALUES " + values, args
 }
 
-// valuesTable is "(VALUES (…), …) AS v" over rows, for joining many rows'
-// values into one UPDATE; its columns are v.column1, v.column2, … on both
-// databases. On PostgreSQL each value is cast to its column's type (VALUES
-// would type parameters as text); SQLite takes them as they come.
+// valuesTable is a table v of rows, for joining many rows' values into one
+// UPDATE; its columns are v.column1, v.column2, … on both databases. On
+// PostgreSQL it is unnest over one array per column of the given types
+// (see columnArrays), or, should a column's values not be of its type, a
+// VALUES list with each value cast to its column's type (VALUES would type
+// parameters as text); SQLite takes a VALUES list as it comes.
 func valuesTable(d database.Dialect, types []string, rows [][]any) (string, []any) {
 	one := make([]string, len(types))
+	names := make([]string, len(types))
 	for i, t := range types {
 		one[i] = "?"
 		if d == database.Postgres {
 			one[i] = "CAST(? AS " + t + ")"
+		}
+		names[i] = "column" + strconv.Itoa(i+1)
+	}
+	if d == database.Postgres {
+		if arrays, got, ok := columnArrays(rows, len(types)); ok && slices.Equal(got, types) {
+			return unnestSQL(types) + " AS v(" + strings.Join(names, ", ") + ")", arrays
 		}
 	}
 	values, args := rowsSQL("("+strings.Join(one, ", ")+")", rows)

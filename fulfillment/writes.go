@@ -28,12 +28,21 @@ type writes struct {
 type write struct {
 	sql  string
 	args []any
+	// insert, when set, is a multi-row INSERT whose statement is made at
+	// the flush, for the database it goes to (insertSQL).
+	insert *insertRows
 	// check, when set, judges how many rows the statement changed.
 	check func(affected int64) error
 	// translate, when set, turns the error of a flush that holds this
 	// statement into the rule it stands for (a constraint that backs a
 	// rule checked before).
 	translate func(error) error
+}
+
+type insertRows struct {
+	table string
+	cols  []string
+	rows  [][]any
 }
 
 // maxFlushArgs keeps one flush statement far below PostgreSQL's limit of
@@ -55,8 +64,7 @@ func (w *writes) insertOr(translate func(error) error, table string, cols []stri
 	if len(rows) == 0 {
 		return
 	}
-	sql, args := valuesSQL(table, cols, rows)
-	w.list = append(w.list, write{sql: sql, args: args, translate: translate})
+	w.list = append(w.list, write{insert: &insertRows{table, cols, rows}, translate: translate})
 }
 
 // translated turns a driver's error into gorm's (gorm.ErrDuplicatedKey and
@@ -108,7 +116,14 @@ func failed(list []write, err error) error {
 func (w *writes) flush(tx *gorm.DB) error {
 	list := w.list
 	w.list = nil
-	if database.DialectOf(tx) != database.Postgres {
+	d := database.DialectOf(tx)
+	for i, s := range list {
+		if s.insert != nil {
+			list[i].sql, list[i].args = insertSQL(d, s.insert.table, s.insert.cols, s.insert.rows)
+			list[i].insert = nil
+		}
+	}
+	if d != database.Postgres {
 		for _, s := range list {
 			res := tx.Exec(s.sql, s.args...)
 			if res.Error != nil {
