@@ -176,13 +176,14 @@ var (
 var detailStatements sync.Map
 
 // detailStatement is the order-detail statement for a condition on orders
-// written with ? placeholders.
+// written with ? placeholders. Its one column is the order's row as a JSON
+// array (readOrderDetail).
 func detailStatement(cond string) string {
 	if s, ok := detailStatements.Load(cond); ok {
 		return s.(string)
 	}
 	// One order, as Order takes one: numbers are unique within a shop only.
-	s := numbered("SELECT " + orderColumns.list + ", lines.lines, packages.packages FROM orders " +
+	s := numbered("SELECT json_build_array(" + orderColumns.list + ", lines.lines, packages.packages) FROM orders " +
 		linesJSON + " " + packagesJSON + " WHERE " + cond + " ORDER BY orders.id LIMIT 1")
 	detailStatements.Store(cond, s)
 	return s
@@ -214,10 +215,13 @@ func rowsOf(db *gorm.DB, text string, args ...any) (*sql.Rows, error) {
 }
 
 // orderDetailJSON reads on PostgreSQL the one order q selects with its
-// lines and its packages with theirs as JSON in the order's row (linesJSON,
-// packagesJSON): the buyer's order in one statement and one row, where
-// joins would take two statements, and each statement costs more than the
-// few rows it returns.
+// lines and its packages with theirs as one JSON value (detailStatement):
+// the buyer's order in one statement, one row and one column, where joins
+// would take two statements, and each statement costs more than the few
+// rows it returns. The row's columns scanned one by one through
+// database/sql cost an allocation or two each (the driver's value, then
+// its copy); the JSON is read where the driver holds it (sql.RawBytes),
+// each value straight into its field (jsonReader).
 //
 // The statement's text is the same for every request of one shape (the
 // actor's scope, and an id or a number), so it is built once per shape
@@ -236,26 +240,34 @@ func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, err
 	if scope != "" {
 		cond = scope + " AND " + cond
 	}
-	rs, err := rowsOf(db, detailStatement(cond), append(args, arg)...)
+	rows, err := rowsOf(db, detailStatement(cond), append(args, arg)...)
 	if err != nil {
 		return OrderDetail{}, false, err
 	}
-	var lines, pkgs []byte
-	rows, err := scanRows(rs, orderColumns, func(*models.Order) []any { return []any{&lines, &pkgs} })
-	if err != nil || len(rows) == 0 {
+	defer rows.Close()
+	if !rows.Next() {
+		return OrderDetail{}, false, rows.Err()
+	}
+	var raw sql.RawBytes
+	if err := rows.Scan(&raw); err != nil {
 		return OrderDetail{}, false, err
 	}
-	d := OrderDetail{Order: rows[0], PackageLines: map[Key][]models.PackageLine{}}
-	if d.Lines, err = decodeJSONRows(lines, orderLineColumns, nil); err != nil {
-		return OrderDetail{}, false, fmt.Errorf("order detail: lines: %w", err)
+	d, err := readOrderDetail(raw)
+	if err != nil {
+		return OrderDetail{}, false, fmt.Errorf("order detail: %w", err)
 	}
-	if d.Lines == nil {
-		d.Lines = []models.OrderLine{}
-	}
+	return d, true, rows.Close()
+}
+
+// readOrderDetail reads detailStatement's value: an array of orderColumns
+// followed by the order's lines (linesJSON) and its packages with theirs
+// (packagesJSON).
+func readOrderDetail(src []byte) (OrderDetail, error) {
+	d := OrderDetail{PackageLines: map[Key][]models.PackageLine{}}
 	// Each package's last value is its lines, each [id, order line id,
 	// quantity]; packages appended later have none.
 	var pkgLines [][]models.PackageLine
-	d.Packages, err = decodeJSONRows(pkgs, packageColumns, func(r *jsonReader, _ int) error {
+	readPackageLines := func(r *jsonReader, _ int) error {
 		var pl []models.PackageLine
 		if err := r.begin(); err != nil {
 			return err
@@ -272,9 +284,27 @@ func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, err
 			}
 			pl = append(pl, l)
 		}
+	}
+	r := &jsonReader{src: src}
+	err := readRow(r, orderColumns, &d.Order, func(r *jsonReader) (err error) {
+		if d.Lines, err = readRows(r, orderLineColumns, nil); err != nil {
+			return fmt.Errorf("lines: %w", err)
+		}
+		return nil
+	}, func(r *jsonReader) (err error) {
+		if d.Packages, err = readRows(r, packageColumns, readPackageLines); err != nil {
+			return fmt.Errorf("packages: %w", err)
+		}
+		return nil
 	})
+	if err == nil {
+		err = r.end()
+	}
 	if err != nil {
-		return OrderDetail{}, false, fmt.Errorf("order detail: packages: %w", err)
+		return OrderDetail{}, err
+	}
+	if d.Lines == nil {
+		d.Lines = []models.OrderLine{}
 	}
 	for i, p := range d.Packages {
 		if p.Kind != models.PackageShipment {
@@ -288,5 +318,5 @@ func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, err
 		}
 		d.PackageLines[Key{ShopID: p.ShopID, ID: p.ID}] = pkgLines[i]
 	}
-	return d, true, nil
+	return d, nil
 }

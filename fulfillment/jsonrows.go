@@ -47,6 +47,16 @@ func (r *jsonReader) space() {
 	}
 }
 
+// null reads a null if one comes next, and reports whether it did.
+func (r *jsonReader) null() bool {
+	r.space()
+	if len(r.src)-r.pos >= 4 && string(r.src[r.pos:r.pos+4]) == "null" {
+		r.pos += 4
+		return true
+	}
+	return false
+}
+
 // begin reads the bracket that opens an array.
 func (r *jsonReader) begin() error {
 	r.space()
@@ -255,6 +265,19 @@ func decodeJSONRows[T any](src []byte, c columns[T], extra func(r *jsonReader, i
 		return nil, nil
 	}
 	r := &jsonReader{src: src}
+	out, err := readRows(r, c, extra)
+	if err != nil {
+		return nil, err
+	}
+	return out, r.end()
+}
+
+// readRows reads an array of rows as decodeJSONRows decodes it, or a JSON
+// null for none.
+func readRows[T any](r *jsonReader, c columns[T], extra func(r *jsonReader, i int) error) ([]T, error) {
+	if r.null() {
+		return nil, nil
+	}
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
@@ -265,40 +288,45 @@ func decodeJSONRows[T any](src []byte, c columns[T], extra func(r *jsonReader, i
 			return nil, err
 		}
 		if !more {
-			break
+			return out, nil
 		}
 		out = append(out, *new(T))
-		dests := c.dests(&out[i])
-		want := len(dests)
-		if extra != nil {
-			want++
+		if extra == nil {
+			err = readRow(r, c, &out[i])
+		} else {
+			err = readRow(r, c, &out[i], func(r *jsonReader) error { return extra(r, i) })
 		}
-		if err := r.begin(); err != nil {
+		if err != nil {
 			return nil, err
 		}
-		for j := 0; ; j++ {
-			more, err := r.more(j)
-			if err != nil {
-				return nil, err
+	}
+}
+
+// readRow reads one row into t: an array of c's columns in order followed
+// by one value for each of extras, which reads it.
+func readRow[T any](r *jsonReader, c columns[T], t *T, extras ...func(r *jsonReader) error) error {
+	dests := c.dests(t)
+	want := len(dests) + len(extras)
+	if err := r.begin(); err != nil {
+		return err
+	}
+	for j := 0; ; j++ {
+		more, err := r.more(j)
+		if err != nil {
+			return err
+		}
+		if more != (j < want) {
+			return r.errorf("more or fewer values than the %d that belong", want)
+		}
+		if !more {
+			return nil
+		}
+		if j < len(dests) {
+			if err := r.set(dests[j]); err != nil {
+				return fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
 			}
-			if more != (j < want) {
-				return nil, r.errorf("more or fewer values than the %d that belong", want)
-			}
-			if !more {
-				break
-			}
-			if j < len(dests) {
-				err = r.set(dests[j])
-				if err != nil {
-					err = fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
-				}
-			} else {
-				err = extra(r, i)
-			}
-			if err != nil {
-				return nil, err
-			}
+		} else if err := extras[j-len(dests)](r); err != nil {
+			return err
 		}
 	}
-	return out, r.end()
 }
