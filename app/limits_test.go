@@ -51,6 +51,36 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		})
 	}
 
+	// The cost of an operation is remembered by its text, its name and its
+	// page sizes: the same text asking for a larger page, or naming the
+	// costly operation of a document, is measured again.
+	t.Run("costs remembered by page size and operation", func(t *testing.T) {
+		const pages = `query P($n: Int, $after: String) { delayReports(first: $n, after: $after) { nodes { orders { number lines { sku } } } } }`
+		for _, c := range []struct {
+			vars map[string]any
+			want []string
+		}{
+			{map[string]any{"n": 1}, nil},
+			{map[string]any{"n": 100}, []string{"QUERY_TOO_COMPLEX"}},
+			{map[string]any{"n": 1, "after": nil}, nil},
+			{map[string]any{"n": 100, "after": nil}, []string{"QUERY_TOO_COMPLEX"}},
+		} {
+			if res := a.Do(t, tok, pages, c.vars); !slices.Equal(res.Codes(), c.want) {
+				t.Errorf("%v: codes %v, want %v: %+v", c.vars, res.Codes(), c.want, res.Errors)
+			}
+		}
+		doc := "query Cheap { me { role } } query Costly " + wide
+		for _, c := range []struct{ op, want string }{{"Cheap", ""}, {"Costly", "QUERY_TOO_COMPLEX"}, {"Cheap", ""}} {
+			body := `{"operationName": "` + c.op + `", "query": "` + doc + `"}`
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if _, out := a.Serve(req); strings.Contains(out, "QUERY_TOO_COMPLEX") != (c.want != "") {
+				t.Errorf("operation %s: %.300s", c.op, out)
+			}
+		}
+	})
+
 	t.Run("no field suggestions", func(t *testing.T) {
 		res := a.Do(t, tok, "{ me { rol } }", nil)
 		if len(res.Errors) == 0 || strings.Contains(res.Errors[0].Message, "Did you mean") {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -98,7 +99,7 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 	srv.SetDisableSuggestion(true)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
-	srv.Use(&limitsExtension{depth: lim.Depth, complexity: lim.Complexity})
+	srv.Use(&limitsExtension{depth: lim.Depth, complexity: lim.Complexity, costs: lru.New[operationCost](1000)})
 	return srv
 }
 
@@ -119,7 +120,14 @@ const CodeTooComplex = "QUERY_TOO_COMPLEX"
 type limitsExtension struct {
 	depth, complexity int
 	es                graphql.ExecutableSchema
+	// costs remembers each operation's depth and cost (costKey): working
+	// out the cost walks every field of the operation with its arguments,
+	// some seventy allocations for a buyer's order.
+	costs graphql.Cache[operationCost]
 }
+
+// operationCost is what the limits measure of an operation.
+type operationCost struct{ depth, complexity int }
 
 func (*limitsExtension) ExtensionName() string { return "FahuoLimits" }
 
@@ -133,13 +141,38 @@ func (l *limitsExtension) MutateOperationContext(ctx context.Context, op *graphq
 	if op.Operation == nil {
 		return nil
 	}
-	if d := selectionDepth(op.Operation.SelectionSet, 0); d > l.depth {
-		return tooComplex("the query is nested %d deep; the limit is %d", d, l.depth)
+	key := costKey(op)
+	c, ok := l.costs.Get(ctx, key)
+	if !ok {
+		c = operationCost{
+			depth:      selectionDepth(op.Operation.SelectionSet, 0),
+			complexity: complexity.Calculate(ctx, l.es, op.Operation, op.Variables),
+		}
+		l.costs.Add(ctx, key, c)
 	}
-	if c := complexity.Calculate(ctx, l.es, op.Operation, op.Variables); c > l.complexity {
-		return tooComplex("the query costs %d; the limit is %d (ask for fewer items per page or fewer nested lists)", c, l.complexity)
+	if c.depth > l.depth {
+		return tooComplex("the query is nested %d deep; the limit is %d", c.depth, l.depth)
+	}
+	if c.complexity > l.complexity {
+		return tooComplex("the query costs %d; the limit is %d (ask for fewer items per page or fewer nested lists)", c.complexity, l.complexity)
 	}
 	return nil
+}
+
+// costKey names what an operation's cost depends on: the query's text, the
+// operation chosen from it, and the values of its Int variables. The cost
+// functions (NewServer) read only page sizes, which are Int arguments, so
+// two requests that differ only in other variables (an order number, a
+// cursor, a filter) cost the same.
+func costKey(op *graphql.OperationContext) string {
+	key := make([]byte, 0, len(op.RawQuery)+len(op.OperationName)+16)
+	key = append(append(append(key, op.OperationName...), 0), op.RawQuery...)
+	for _, v := range op.Operation.VariableDefinitions {
+		if v.Type.NamedType == "Int" {
+			key = fmt.Appendf(append(key, 0), "%v", op.Variables[v.Variable])
+		}
+	}
+	return string(key)
 }
 
 func tooComplex(format string, args ...any) *gqlerror.Error {
