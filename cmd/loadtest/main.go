@@ -55,6 +55,9 @@
 //	-keep            keep the created database (and its snapshot) at the end
 //	-conc 16,64      client counts for W1–W3
 //	-duration 30s    measured time per W1/W2 run; -warmup 10s before it
+//	-rounds 3        W1/W2: the measured time in rounds of the server's slice and then each
+//	                 plain-SQL variant's (each slice after the first warmed up for at most
+//	                 1s), so that the machine's drift weighs on both sides of the ratio
 //	-workloads W1,W1L,W2,W3,W4 (W1L: W1 through the orders' tracking links)
 //	-orders 10000    orders in the data set (half shipped)
 //	-w3-warmup 500   pending orders shipped before measuring W3; -w3-count 4500 measured
@@ -123,6 +126,7 @@ type config struct {
 	conc       []int
 	duration   time.Duration
 	warmup     time.Duration
+	rounds     int
 	workloads  map[string]bool
 	orders     int
 	w3Warmup   int
@@ -165,6 +169,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&conc, "conc", "16,64", "comma-separated client counts for W1–W3")
 	fs.DurationVar(&cfg.duration, "duration", 30*time.Second, "measured time of each W1/W2 run")
 	fs.DurationVar(&cfg.warmup, "warmup", 10*time.Second, "warm-up before each W1/W2 run (discarded)")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "W1/W2: split the measured time into this many rounds, each the server's slice then each plain-SQL variant's, so that a machine that speeds up or slows down meanwhile weighs on both sides alike")
 	fs.StringVar(&workloads, "workloads", "W1,W1L,W2,W3,W4", "workloads to run (W1L: W1 through the orders' tracking links)")
 	fs.IntVar(&cfg.orders, "orders", 10000, "orders in the data set (every odd one shipped)")
 	fs.IntVar(&cfg.w3Warmup, "w3-warmup", 500, "W3: pending orders shipped as warm-up (the last ones)")
@@ -196,6 +201,7 @@ func parseFlags(args []string) (config, error) {
 			"w3-warmup": func() { cfg.w3Warmup = 50 },
 			"w3-count":  func() { cfg.w3Count = 450 },
 			"w4-runs":   func() { cfg.w4Runs = 2 },
+			"rounds":    func() { cfg.rounds = 1 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -223,6 +229,8 @@ func parseFlags(args []string) (config, error) {
 		return cfg, errors.New("-orders must be at least 2")
 	case cfg.duration <= 0 || cfg.duration > time.Hour || cfg.warmup < 0 || cfg.warmup > time.Hour:
 		return cfg, errors.New("-duration and -warmup must lie between 0 and 1h")
+	case cfg.rounds < 1 || cfg.rounds > 100 || cfg.duration/time.Duration(max(cfg.rounds, 1)) < 100*time.Millisecond:
+		return cfg, errors.New("-rounds must be 1 to 100, each round at least 100ms of -duration")
 	case cfg.w3Warmup < 0 || cfg.w3Count < 1:
 		return cfg, errors.New("-w3-warmup must be at least 0 and -w3-count at least 1")
 	case cfg.workloads["W3"] && !cfg.loadOnly && cfg.target == "" && cfg.w3Warmup+cfg.w3Count > cfg.orders/2:

@@ -130,3 +130,30 @@ func TestFormatting(t *testing.T) {
 		t.Error("ratio formatting")
 	}
 }
+
+// Rounds combine into one result: every latency, the errors and the
+// measured time added up, the CPU use weighted by each round's time.
+func TestCombineRounds(t *testing.T) {
+	run := func(elapsed time.Duration, errs int, cpu cpuUse, kinds map[string]int, ms ...int) runResult {
+		lat := durations(ms...)
+		return runResult{Summary: Summarize(lat, errs, elapsed), cpu: cpu, kinds: kinds, samples: map[string]string{}, lat: lat}
+	}
+	a := run(time.Second, 0, cpuUse{self: 1, db: 1}, map[string]int{}, 1, 2, 3)
+	b := run(3*time.Second, 1, cpuUse{self: 0.6, db: 1.2, other: 0.2}, map[string]int{"HTTP 500": 1}, 4, 5, 6, 7, 8)
+	got := combine([]runResult{a, b})
+	if got.Requests != 8 || got.Errors != 1 || got.Elapsed != 4*time.Second || got.RPS() != 7.0/4 {
+		t.Errorf("combined %d requests, %d errors in %s (%.2f/s)", got.Requests, got.Errors, got.Elapsed, got.RPS())
+	}
+	if got.P50 != 4*time.Millisecond || got.Max != 8*time.Millisecond || got.kinds["HTTP 500"] != 1 {
+		t.Errorf("combined p50 %s, max %s, kinds %v", got.P50, got.Max, got.kinds)
+	}
+	if want := (cpuUse{self: 0.7, db: 1.15, other: 0.15}); got.cpu.String() != want.String() {
+		t.Errorf("combined CPU %s, want %s", got.cpu, want)
+	}
+	if r := roundRatios([]runResult{a, b}, []runResult{b, a}); r != "2.25 0.44" {
+		t.Errorf("round ratios %q", r)
+	}
+	if one := combine([]runResult{a}); one.Requests != 3 || one.Elapsed != time.Second {
+		t.Errorf("one round: %+v", one.Summary)
+	}
+}

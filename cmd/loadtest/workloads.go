@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -580,47 +581,78 @@ type sqlVariant struct {
 	fn               func(*sqlBase) func(context.Context, *worker) error
 }
 
-// runRead runs a read workload at every concurrency, then its plain-SQL
-// variants at the same concurrency and duration.
+// runRead runs a read workload at every concurrency, and its plain-SQL
+// variants at the same concurrency and duration, in -rounds rounds: the
+// server's slice of the measured time, then each variant's, again and
+// again. This machine is shared, and its speed drifts by a third within
+// minutes; measured in one block each, the server and the SQL it is
+// compared with could fall on either side of such a change.
 func (r *runner) runRead(ctx context.Context, name, title string, fn func(context.Context, *worker) error, variants []sqlVariant) error {
-	t := &Table{Title: title + " — closed loop, " + r.cfg.warmup.String() + " warm-up, " + r.cfg.duration.String() + " measured", Header: readHeader}
-	detail := &Table{Title: name + " plain SQL through database/sql, prepared statements, same concurrency and duration", Header: sqlDetailHeader}
+	rounds := r.cfg.rounds
+	slice := r.cfg.duration / time.Duration(rounds)
+	t := &Table{Title: fmt.Sprintf("%s — closed loop, %s warm-up, %s measured in %d rounds", title, r.cfg.warmup, r.cfg.duration, rounds), Header: readHeader}
+	detail := &Table{Title: name + " plain SQL through database/sql, prepared statements, same concurrency and duration, in the same rounds", Header: sqlDetailHeader}
+	if !r.cfg.sql {
+		variants = nil
+	}
 	for _, c := range r.cfg.conc {
-		r.waitIdle(ctx)
-		stopProfile := r.profile(fmt.Sprintf("%s-%d", name, c))
-		res := closedLoop(ctx, c, r.cfg.warmup, r.cfg.duration, r.client, fn)
-		stopProfile()
-		r.progress(name+" server", c, res)
+		var b *sqlBase
+		if len(variants) > 0 {
+			var err error
+			if b, err = r.openSQL(ctx, c); err != nil {
+				return err
+			}
+		}
+		server := make([]runResult, 0, rounds)
+		sqlRuns := make([][]runResult, len(variants))
+		for round := range rounds {
+			warmup := r.cfg.warmup
+			if round > 0 {
+				warmup = min(warmup, time.Second)
+			}
+			r.waitIdle(ctx)
+			stopProfile := func() {}
+			if round == 0 {
+				stopProfile = r.profile(fmt.Sprintf("%s-%d", name, c))
+			}
+			res := closedLoop(ctx, c, warmup, slice, r.client, fn)
+			stopProfile()
+			r.progress(name+" server", c, res)
+			server = append(server, res)
+			for i, v := range variants {
+				r.waitIdle(ctx)
+				sres := closedLoop(ctx, c, warmup, slice, nil, v.fn(b))
+				r.progress(name+" SQL "+v.name, c, sres)
+				sqlRuns[i] = append(sqlRuns[i], sres)
+			}
+		}
+		if b != nil {
+			b.close()
+		}
+		res := combine(server)
 		if note := res.errorNote(fmt.Sprintf("%s server at %d conns", name, c)); note != "" {
 			t.Notes = append(t.Notes, note)
 		}
 		var best *runResult
-		bestName := "–"
-		if r.cfg.sql {
-			b, err := r.openSQL(ctx, c)
-			if err != nil {
-				return err
+		bestName, bestIndex := "–", -1
+		for i, v := range variants {
+			sres := combine(sqlRuns[i])
+			if note := sres.errorNote(fmt.Sprintf("%s SQL %s at %d conns", name, v.name, c)); note != "" {
+				detail.Notes = append(detail.Notes, note)
 			}
-			for _, v := range variants {
-				r.waitIdle(ctx)
-				sres := closedLoop(ctx, c, r.cfg.warmup, r.cfg.duration, nil, v.fn(b))
-				r.progress(name+" SQL "+v.name, c, sres)
-				if note := sres.errorNote(fmt.Sprintf("%s SQL %s at %d conns", name, v.name, c)); note != "" {
-					detail.Notes = append(detail.Notes, note)
-				}
-				detail.Add(strconv.Itoa(c), v.name, v.statements, strconv.Itoa(sres.Requests), strconv.Itoa(sres.Errors),
-					rate(sres.RPS()), ms(sres.P50), ms(sres.P90), ms(sres.P99), ratio(res.RPS(), sres.RPS()), sres.cpu.String())
-				if best == nil || sres.RPS() > best.RPS() {
-					s := sres
-					best, bestName = &s, v.name
-				}
+			detail.Add(strconv.Itoa(c), v.name, v.statements, strconv.Itoa(sres.Requests), strconv.Itoa(sres.Errors),
+				rate(sres.RPS()), ms(sres.P50), ms(sres.P90), ms(sres.P99), ratio(res.RPS(), sres.RPS()), sres.cpu.String())
+			if best == nil || sres.RPS() > best.RPS() {
+				best, bestName, bestIndex = &sres, v.name, i
 			}
-			b.close()
 		}
 		row := []string{strconv.Itoa(c), strconv.Itoa(res.Requests), strconv.Itoa(res.Errors), rate(res.RPS()), ms(res.P50), ms(res.P90), ms(res.P99)}
 		if best != nil {
 			row = append(row, bestName, rate(best.RPS()), ms(best.P50), ms(best.P99),
 				ratio(res.RPS(), best.RPS()), ratio(float64(res.P50), float64(best.P50)), ratio(float64(res.P99), float64(best.P99)))
+			if rounds > 1 {
+				t.Notes = append(t.Notes, fmt.Sprintf("%d conns, server/SQL req/s round by round: %s", c, roundRatios(server, sqlRuns[bestIndex])))
+			}
 		} else {
 			row = append(row, "–", "–", "–", "–", "–", "–", "–")
 		}
@@ -629,14 +661,57 @@ func (r *runner) runRead(ctx context.Context, name, title string, fn func(contex
 			fmt.Fprintf(r.out, "%s server latency at %d conns:\n%s", name, c, NewHistogram(res.lat, 250*time.Microsecond, 14))
 		}
 	}
-	t.Notes = append(t.Notes, "SQL ref is the faster plain-SQL variant (see the next table); server/SQL req/s is the share of the SQL rate the server reaches, server/SQL p50/p99 how many times longer its requests take",
+	t.Notes = append(t.Notes, "SQL ref is the faster plain-SQL variant (see the next table); server/SQL req/s is the share of the SQL rate the server reaches, server/SQL p50/p99 how many times longer its requests take; each side's figures are of all its rounds together",
 		cpuNote,
 		"errors: non-2xx, GraphQL errors, or an answer without the asked-for order(s); server and load generator share the machine")
 	r.addTable(t)
-	if r.cfg.sql {
+	if len(variants) > 0 {
 		r.addTable(detail)
 	}
 	return nil
+}
+
+// combine makes one result of the rounds of one side: every request of
+// every round, over the time they were measured together, and the CPU use
+// averaged over that time.
+func combine(runs []runResult) runResult {
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	out := runResult{kinds: map[string]int{}, samples: map[string]string{}}
+	var (
+		elapsed time.Duration
+		errs    int
+		cpu     cpuUse
+	)
+	for _, run := range runs {
+		out.lat = append(out.lat, run.lat...)
+		errs += run.Errors
+		elapsed += run.Elapsed
+		for k, v := range run.kinds {
+			out.kinds[k] += v
+		}
+		maps.Copy(out.samples, run.samples)
+		w := run.Elapsed.Seconds()
+		cpu.self += run.cpu.self * w
+		cpu.db += run.cpu.db * w
+		cpu.other += run.cpu.other * w
+	}
+	if secs := elapsed.Seconds(); secs > 0 {
+		cpu = cpuUse{self: cpu.self / secs, db: cpu.db / secs, other: cpu.other / secs}
+	}
+	out.Summary = Summarize(out.lat, errs, elapsed)
+	out.cpu = cpu
+	return out
+}
+
+// roundRatios lists the server's rate over the SQL's, round by round.
+func roundRatios(server, sql []runResult) string {
+	var parts []string
+	for i := range min(len(server), len(sql)) {
+		parts = append(parts, ratio(server[i].RPS(), sql[i].RPS()))
+	}
+	return strings.Join(parts, " ")
 }
 
 // progress prints one line per finished run.
