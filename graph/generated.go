@@ -16025,7 +16025,7 @@ func UnmarshalUpdateStaffMemberInput(ctx context.Context, raw any) (model.Update
 var announcementImplementors = []string{"Announcement"}
 
 func (ec *executionContext) _Announcement(ctx context.Context, sel ast.SelectionSet, obj *models.Announcement) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, announcementImplementors)
+	fields := collectFields(ec.OperationContext, sel, announcementImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16086,7 +16086,7 @@ func (ec *executionContext) _Announcement(ctx context.Context, sel ast.Selection
 var announcementPayloadImplementors = []string{"AnnouncementPayload"}
 
 func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AnnouncementPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, announcementPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, announcementPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16124,7 +16124,7 @@ func (ec *executionContext) _AnnouncementPayload(ctx context.Context, sel ast.Se
 var apiTokenImplementors = []string{"ApiToken"}
 
 func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *models.APIToken) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiTokenImplementors)
+	fields := collectFields(ec.OperationContext, sel, apiTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16189,7 +16189,7 @@ func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet,
 var appendPackagesPayloadImplementors = []string{"AppendPackagesPayload"}
 
 func (ec *executionContext) _AppendPackagesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppendPackagesPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, appendPackagesPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, appendPackagesPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16232,7 +16232,7 @@ func (ec *executionContext) _AppendPackagesPayload(ctx context.Context, sel ast.
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *models.AuditEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+	fields := collectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16320,7 +16320,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
 
 func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+	fields := collectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16363,7 +16363,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
 
 func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+	fields := collectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16401,7 +16401,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 var batchPayloadImplementors = []string{"BatchPayload"}
 
 func (ec *executionContext) _BatchPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BatchPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, batchPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, batchPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16454,7 +16454,7 @@ func (ec *executionContext) _BatchPayload(ctx context.Context, sel ast.Selection
 var batchRowResultImplementors = []string{"BatchRowResult"}
 
 func (ec *executionContext) _BatchRowResult(ctx context.Context, sel ast.SelectionSet, obj *model.BatchRowResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, batchRowResultImplementors)
+	fields := collectFields(ec.OperationContext, sel, batchRowResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16512,7 +16512,7 @@ func (ec *executionContext) _BatchRowResult(ctx context.Context, sel ast.Selecti
 var buyerImplementors = []string{"Buyer"}
 
 func (ec *executionContext) _Buyer(ctx context.Context, sel ast.SelectionSet, obj *model.Buyer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, buyerImplementors)
+	fields := collectFields(ec.OperationContext, sel, buyerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16550,7 +16550,7 @@ func (ec *executionContext) _Buyer(ctx context.Context, sel ast.SelectionSet, ob
 var capacityDayImplementors = []string{"CapacityDay"}
 
 func (ec *executionContext) _CapacityDay(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.CapacityDay) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, capacityDayImplementors)
+	fields := collectFields(ec.OperationContext, sel, capacityDayImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16598,7 +16598,7 @@ func (ec *executionContext) _CapacityDay(ctx context.Context, sel ast.SelectionS
 var carrierImplementors = []string{"Carrier"}
 
 func (ec *executionContext) _Carrier(ctx context.Context, sel ast.SelectionSet, obj *carriers.Carrier) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, carrierImplementors)
+	fields := collectFields(ec.OperationContext, sel, carrierImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16646,7 +16646,7 @@ func (ec *executionContext) _Carrier(ctx context.Context, sel ast.SelectionSet, 
 var createApiTokenPayloadImplementors = []string{"CreateApiTokenPayload"}
 
 func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16689,7 +16689,7 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 var createDelayReportPayloadImplementors = []string{"CreateDelayReportPayload"}
 
 func (ec *executionContext) _CreateDelayReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateDelayReportPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createDelayReportPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, createDelayReportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16732,7 +16732,7 @@ func (ec *executionContext) _CreateDelayReportPayload(ctx context.Context, sel a
 var dayFiguresImplementors = []string{"DayFigures"}
 
 func (ec *executionContext) _DayFigures(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.DayFigures) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, dayFiguresImplementors)
+	fields := collectFields(ec.OperationContext, sel, dayFiguresImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16834,7 +16834,7 @@ func (ec *executionContext) _DayFigures(ctx context.Context, sel ast.SelectionSe
 var delayReportImplementors = []string{"DelayReport"}
 
 func (ec *executionContext) _DelayReport(ctx context.Context, sel ast.SelectionSet, obj *models.DelayReport) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportImplementors)
+	fields := collectFields(ec.OperationContext, sel, delayReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -16970,7 +16970,7 @@ func (ec *executionContext) _DelayReport(ctx context.Context, sel ast.SelectionS
 var delayReportConnectionImplementors = []string{"DelayReportConnection"}
 
 func (ec *executionContext) _DelayReportConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportConnectionImplementors)
+	fields := collectFields(ec.OperationContext, sel, delayReportConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17013,7 +17013,7 @@ func (ec *executionContext) _DelayReportConnection(ctx context.Context, sel ast.
 var delayReportEdgeImplementors = []string{"DelayReportEdge"}
 
 func (ec *executionContext) _DelayReportEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportEdgeImplementors)
+	fields := collectFields(ec.OperationContext, sel, delayReportEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17051,7 +17051,7 @@ func (ec *executionContext) _DelayReportEdge(ctx context.Context, sel ast.Select
 var delayReportOrderResultImplementors = []string{"DelayReportOrderResult"}
 
 func (ec *executionContext) _DelayReportOrderResult(ctx context.Context, sel ast.SelectionSet, obj *model.DelayReportOrderResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, delayReportOrderResultImplementors)
+	fields := collectFields(ec.OperationContext, sel, delayReportOrderResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17094,7 +17094,7 @@ func (ec *executionContext) _DelayReportOrderResult(ctx context.Context, sel ast
 var deleteShippingTemplatePayloadImplementors = []string{"DeleteShippingTemplatePayload"}
 
 func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteShippingTemplatePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deleteShippingTemplatePayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, deleteShippingTemplatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17132,7 +17132,7 @@ func (ec *executionContext) _DeleteShippingTemplatePayload(ctx context.Context, 
 var evidenceImplementors = []string{"Evidence"}
 
 func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *models.Evidence) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
+	fields := collectFields(ec.OperationContext, sel, evidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17182,7 +17182,7 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 var feeRuleImplementors = []string{"FeeRule"}
 
 func (ec *executionContext) _FeeRule(ctx context.Context, sel ast.SelectionSet, obj *models.FeeRule) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, feeRuleImplementors)
+	fields := collectFields(ec.OperationContext, sel, feeRuleImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17233,7 +17233,7 @@ func (ec *executionContext) _FeeRule(ctx context.Context, sel ast.SelectionSet, 
 var freeShippingRuleImplementors = []string{"FreeShippingRule"}
 
 func (ec *executionContext) _FreeShippingRule(ctx context.Context, sel ast.SelectionSet, obj *models.FreeShippingRule) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, freeShippingRuleImplementors)
+	fields := collectFields(ec.OperationContext, sel, freeShippingRuleImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17278,7 +17278,7 @@ func (ec *executionContext) _FreeShippingRule(ctx context.Context, sel ast.Selec
 var freightQuoteImplementors = []string{"FreightQuote"}
 
 func (ec *executionContext) _FreightQuote(ctx context.Context, sel ast.SelectionSet, obj *model.FreightQuote) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, freightQuoteImplementors)
+	fields := collectFields(ec.OperationContext, sel, freightQuoteImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17326,7 +17326,7 @@ func (ec *executionContext) _FreightQuote(ctx context.Context, sel ast.Selection
 var freightQuotePartImplementors = []string{"FreightQuotePart"}
 
 func (ec *executionContext) _FreightQuotePart(ctx context.Context, sel ast.SelectionSet, obj *model.FreightQuotePart) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, freightQuotePartImplementors)
+	fields := collectFields(ec.OperationContext, sel, freightQuotePartImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17379,7 +17379,7 @@ func (ec *executionContext) _FreightQuotePart(ctx context.Context, sel ast.Selec
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, loginPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17422,7 +17422,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17455,7 +17455,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *models.Money) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+	fields := collectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17493,7 +17493,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := collectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -17732,7 +17732,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var orderImplementors = []string{"Order"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *models.Order) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17884,7 +17884,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17932,7 +17932,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -17970,7 +17970,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 var orderEventImplementors = []string{"OrderEvent"}
 
 func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *models.OrderEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEventImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18018,7 +18018,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 var orderLineImplementors = []string{"OrderLine"}
 
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *models.OrderLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18086,7 +18086,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 var packageImplementors = []string{"Package"}
 
 func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, obj *models.Package) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, packageImplementors)
+	fields := collectFields(ec.OperationContext, sel, packageImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18187,7 +18187,7 @@ func (ec *executionContext) _Package(ctx context.Context, sel ast.SelectionSet, 
 var packageLineImplementors = []string{"PackageLine"}
 
 func (ec *executionContext) _PackageLine(ctx context.Context, sel ast.SelectionSet, obj *models.PackageLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, packageLineImplementors)
+	fields := collectFields(ec.OperationContext, sel, packageLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18227,7 +18227,7 @@ func (ec *executionContext) _PackageLine(ctx context.Context, sel ast.SelectionS
 var packagePayloadImplementors = []string{"PackagePayload"}
 
 func (ec *executionContext) _PackagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PackagePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, packagePayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, packagePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18265,7 +18265,7 @@ func (ec *executionContext) _PackagePayload(ctx context.Context, sel ast.Selecti
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := collectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18313,7 +18313,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
 
 func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, placeOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18351,7 +18351,7 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 var platformSettingsImplementors = []string{"PlatformSettings"}
 
 func (ec *executionContext) _PlatformSettings(ctx context.Context, sel ast.SelectionSet, obj *models.PlatformSettings) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, platformSettingsImplementors)
+	fields := collectFields(ec.OperationContext, sel, platformSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18397,7 +18397,7 @@ func (ec *executionContext) _PlatformSettings(ctx context.Context, sel ast.Selec
 var platformSettingsPayloadImplementors = []string{"PlatformSettingsPayload"}
 
 func (ec *executionContext) _PlatformSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformSettingsPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, platformSettingsPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, platformSettingsPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18435,7 +18435,7 @@ func (ec *executionContext) _PlatformSettingsPayload(ctx context.Context, sel as
 var productImplementors = []string{"Product"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *models.Product) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
+	fields := collectFields(ec.OperationContext, sel, productImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18513,7 +18513,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 var productPayloadImplementors = []string{"ProductPayload"}
 
 func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, productPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18551,7 +18551,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 var promiseImplementors = []string{"Promise"}
 
 func (ec *executionContext) _Promise(ctx context.Context, sel ast.SelectionSet, obj *model.Promise) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, promiseImplementors)
+	fields := collectFields(ec.OperationContext, sel, promiseImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18594,7 +18594,7 @@ func (ec *executionContext) _Promise(ctx context.Context, sel ast.SelectionSet, 
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := collectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -18782,7 +18782,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var recipientImplementors = []string{"Recipient"}
 
 func (ec *executionContext) _Recipient(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Recipient) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, recipientImplementors)
+	fields := collectFields(ec.OperationContext, sel, recipientImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18845,7 +18845,7 @@ func (ec *executionContext) _Recipient(ctx context.Context, sel ast.SelectionSet
 var recordTrackingEventsPayloadImplementors = []string{"RecordTrackingEventsPayload"}
 
 func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecordTrackingEventsPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, recordTrackingEventsPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, recordTrackingEventsPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18883,7 +18883,7 @@ func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, se
 var refundPayloadImplementors = []string{"RefundPayload"}
 
 func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefundPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, refundPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, refundPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18921,7 +18921,7 @@ func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.Selectio
 var regionImplementors = []string{"Region"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *regions.Region) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
+	fields := collectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -18984,7 +18984,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var regionFeeRuleImplementors = []string{"RegionFeeRule"}
 
 func (ec *executionContext) _RegionFeeRule(ctx context.Context, sel ast.SelectionSet, obj *models.RegionFeeRule) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionFeeRuleImplementors)
+	fields := collectFields(ec.OperationContext, sel, regionFeeRuleImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19025,7 +19025,7 @@ func (ec *executionContext) _RegionFeeRule(ctx context.Context, sel ast.Selectio
 var revealQuotaImplementors = []string{"RevealQuota"}
 
 func (ec *executionContext) _RevealQuota(ctx context.Context, sel ast.SelectionSet, obj *model.RevealQuota) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, revealQuotaImplementors)
+	fields := collectFields(ec.OperationContext, sel, revealQuotaImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19063,7 +19063,7 @@ func (ec *executionContext) _RevealQuota(ctx context.Context, sel ast.SelectionS
 var revealRecipientPayloadImplementors = []string{"RevealRecipientPayload"}
 
 func (ec *executionContext) _RevealRecipientPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevealRecipientPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, revealRecipientPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, revealRecipientPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19101,7 +19101,7 @@ func (ec *executionContext) _RevealRecipientPayload(ctx context.Context, sel ast
 var reviewDelayReportPayloadImplementors = []string{"ReviewDelayReportPayload"}
 
 func (ec *executionContext) _ReviewDelayReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewDelayReportPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewDelayReportPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, reviewDelayReportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19139,7 +19139,7 @@ func (ec *executionContext) _ReviewDelayReportPayload(ctx context.Context, sel a
 var revokeApiTokenPayloadImplementors = []string{"RevokeApiTokenPayload"}
 
 func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeAPITokenPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, revokeApiTokenPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, revokeApiTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19177,7 +19177,7 @@ func (ec *executionContext) _RevokeApiTokenPayload(ctx context.Context, sel ast.
 var shipOrderPayloadImplementors = []string{"ShipOrderPayload"}
 
 func (ec *executionContext) _ShipOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipOrderPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipOrderPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, shipOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19220,7 +19220,7 @@ func (ec *executionContext) _ShipOrderPayload(ctx context.Context, sel ast.Selec
 var shippingCapacityPayloadImplementors = []string{"ShippingCapacityPayload"}
 
 func (ec *executionContext) _ShippingCapacityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingCapacityPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shippingCapacityPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, shippingCapacityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19263,7 +19263,7 @@ func (ec *executionContext) _ShippingCapacityPayload(ctx context.Context, sel as
 var shippingTemplateImplementors = []string{"ShippingTemplate"}
 
 func (ec *executionContext) _ShippingTemplate(ctx context.Context, sel ast.SelectionSet, obj *models.ShippingTemplate) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shippingTemplateImplementors)
+	fields := collectFields(ec.OperationContext, sel, shippingTemplateImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19357,7 +19357,7 @@ func (ec *executionContext) _ShippingTemplate(ctx context.Context, sel ast.Selec
 var shippingTemplatePayloadImplementors = []string{"ShippingTemplatePayload"}
 
 func (ec *executionContext) _ShippingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingTemplatePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shippingTemplatePayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, shippingTemplatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19395,7 +19395,7 @@ func (ec *executionContext) _ShippingTemplatePayload(ctx context.Context, sel as
 var shopImplementors = []string{"Shop"}
 
 func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj *models.Shop) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shopImplementors)
+	fields := collectFields(ec.OperationContext, sel, shopImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19435,7 +19435,7 @@ func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj
 var shopMetricsImplementors = []string{"ShopMetrics"}
 
 func (ec *executionContext) _ShopMetrics(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.ShopFigures) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shopMetricsImplementors)
+	fields := collectFields(ec.OperationContext, sel, shopMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19488,7 +19488,7 @@ func (ec *executionContext) _ShopMetrics(ctx context.Context, sel ast.SelectionS
 var shopStandingImplementors = []string{"ShopStanding"}
 
 func (ec *executionContext) _ShopStanding(ctx context.Context, sel ast.SelectionSet, obj *model.ShopStanding) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shopStandingImplementors)
+	fields := collectFields(ec.OperationContext, sel, shopStandingImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19531,7 +19531,7 @@ func (ec *executionContext) _ShopStanding(ctx context.Context, sel ast.Selection
 var shopStandingPayloadImplementors = []string{"ShopStandingPayload"}
 
 func (ec *executionContext) _ShopStandingPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShopStandingPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shopStandingPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, shopStandingPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19569,7 +19569,7 @@ func (ec *executionContext) _ShopStandingPayload(ctx context.Context, sel ast.Se
 var staffMemberImplementors = []string{"StaffMember"}
 
 func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, staffMemberImplementors)
+	fields := collectFields(ec.OperationContext, sel, staffMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19630,7 +19630,7 @@ func (ec *executionContext) _StaffMember(ctx context.Context, sel ast.SelectionS
 var staffMemberPayloadImplementors = []string{"StaffMemberPayload"}
 
 func (ec *executionContext) _StaffMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StaffMemberPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, staffMemberPayloadImplementors)
+	fields := collectFields(ec.OperationContext, sel, staffMemberPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19668,7 +19668,7 @@ func (ec *executionContext) _StaffMemberPayload(ctx context.Context, sel ast.Sel
 var trackingEventImplementors = []string{"TrackingEvent"}
 
 func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.SelectionSet, obj *models.TrackingEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventImplementors)
+	fields := collectFields(ec.OperationContext, sel, trackingEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19716,7 +19716,7 @@ func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.Selectio
 var trackingEventResultImplementors = []string{"TrackingEventResult"}
 
 func (ec *executionContext) _TrackingEventResult(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingEventResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventResultImplementors)
+	fields := collectFields(ec.OperationContext, sel, trackingEventResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19759,7 +19759,7 @@ func (ec *executionContext) _TrackingEventResult(ctx context.Context, sel ast.Se
 var userImplementors = []string{"User"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	fields := collectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19809,7 +19809,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *models.Error) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+	fields := collectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19852,7 +19852,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Actor) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := collectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19909,7 +19909,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -19962,7 +19962,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -20010,7 +20010,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := collectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -20068,7 +20068,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -20126,7 +20126,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -20184,7 +20184,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := collectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)

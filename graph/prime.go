@@ -50,7 +50,7 @@ var primedFields = map[string][]string{
 // primedBelow tells whether every field that may wait in sel, a selection
 // of an object of type typ, at any depth, is one of primedFields.
 func primedBelow(opCtx *graphql.OperationContext, typ string, sel ast.SelectionSet) bool {
-	for _, f := range graphql.CollectFields(opCtx, sel, nil) {
+	for _, f := range collectFields(opCtx, sel, nil) {
 		if slices.Contains(waitingFields[typ], f.Name) && !slices.Contains(primedFields[typ], f.Name) {
 			return false
 		}
@@ -245,7 +245,7 @@ type preread struct {
 // included.
 func fieldsOf(opCtx *graphql.OperationContext, sel ast.SelectionSet) map[string]graphql.CollectedField {
 	out := map[string]graphql.CollectedField{}
-	for _, f := range graphql.CollectFields(opCtx, sel, nil) {
+	for _, f := range collectFields(opCtx, sel, nil) {
 		out[f.Name] = f
 	}
 	return out
@@ -261,7 +261,7 @@ func nodeSelections(ctx context.Context) ast.SelectionSet {
 		case "nodes":
 			sel = append(sel, f.Selections...)
 		case "edges":
-			for _, e := range graphql.CollectFields(opCtx, f.Selections, nil) {
+			for _, e := range collectFields(opCtx, f.Selections, nil) {
 				if e.Name == "node" {
 					sel = append(sel, e.Selections...)
 				}

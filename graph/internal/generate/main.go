@@ -33,6 +33,9 @@
 //     writes the members in the order of the query without the map of
 //     written names and the copy of each field that graphql.FieldSet's
 //     writer makes;
+//   - has objects collect their fields through collectFields
+//     (graph/collect.go), which remembers across requests what gqlgen
+//     collects anew, under a key it hashes anew, for every object;
 //   - writes the table of fields that may wait (generated_waiting.go).
 //
 // Every edit checks that the generated code has the shape it expects, so
@@ -245,6 +248,12 @@ func (p *plainLists) rewrite(filename string) error {
 		return fmt.Errorf("%s: %d deferred groups, not one an object: gqlgen's generated code changed", filename, groups)
 	}
 	src = bytes.ReplaceAll(src, []byte(newGroup), []byte("deferred := newDeferredGroup(ctx, fields)"))
+	// Objects collect their fields through collectFields (graph/collect.go).
+	const collect = "fields := graphql.CollectFields(ec.OperationContext, sel, "
+	if n := bytes.Count(src, []byte(collect)); n != groups {
+		return fmt.Errorf("%s: %d objects collect their fields as expected, %d make a deferred group: gqlgen's generated code changed", filename, n, groups)
+	}
+	src = bytes.ReplaceAll(src, []byte(collect), []byte("fields := collectFields(ec.OperationContext, sel, "))
 	// Objects without deferred fields are written by objectOf, without the
 	// map and the copy a field that graphql.FieldSet's writer makes.
 	const ret = "\n\treturn out\n}\n"
