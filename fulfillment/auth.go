@@ -93,15 +93,14 @@ func (s *Service) Logout(ctx context.Context, a Actor) error {
 // actor it stands for. An unknown, expired or revoked secret, a disabled
 // account, or a token whose creator has been disabled, is UNAUTHENTICATED.
 func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
-	unauth := models.Errorf(models.CodeUnauthenticated, "the session or token is not valid; please log in again")
 	if len(secret) > maxSecretLen || !utf8.ValidString(secret) {
-		return Actor{}, unauth
+		return Actor{}, unauthenticated()
 	}
 	if strings.HasPrefix(secret, linkPrefix) {
 		if a, ok := s.TrackingLinkActor(secret); ok {
 			return a, nil
 		}
-		return Actor{}, unauth
+		return Actor{}, unauthenticated()
 	}
 	sum := sha256.Sum256([]byte(secret))
 	now := s.clock.Now()
@@ -115,7 +114,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 			WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.disabled_at IS NULL`,
 			sum[:], now).Row().Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return Actor{}, unauth
+			return Actor{}, unauthenticated()
 		}
 		if err != nil {
 			return Actor{}, err
@@ -128,7 +127,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 			WHERE api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?)
 			AND users.disabled_at IS NULL`, sum[:], now).Row().Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
 		if errors.Is(err, sql.ErrNoRows) {
-			return Actor{}, unauth
+			return Actor{}, unauthenticated()
 		}
 		if err != nil {
 			return Actor{}, err
@@ -136,7 +135,13 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		a.Kind = ActorToken
 		return a, nil
 	}
-	return Actor{}, unauth
+	return Actor{}, unauthenticated()
+}
+
+// unauthenticated is Authenticate's refusal, made when it refuses rather
+// than for every request it lets through.
+func unauthenticated() error {
+	return models.Errorf(models.CodeUnauthenticated, "the session or token is not valid; please log in again")
 }
 
 func userActor(u models.User, sessionID int64) Actor {
