@@ -44,6 +44,10 @@ type Config struct {
 	// MaxDBConns caps the PostgreSQL connections of this instance; zero
 	// takes database.Options' default.
 	MaxDBConns int
+	// MaxInFlight is how many requests' GraphQL work and authentication
+	// run at once; the others wait their turn (graph.Gate). Zero takes
+	// graph.DefaultInFlight.
+	MaxInFlight int
 }
 
 // App is a ready server: migrated database, service and handler.
@@ -54,6 +58,8 @@ type App struct {
 	Handler http.Handler
 	// Demo is what seeding created; empty when nothing was seeded.
 	Demo fulfillment.Demo
+	// gate admits requests' database and GraphQL work a few at a time.
+	gate *graph.Gate
 }
 
 // New opens and migrates the database, seeds it when asked and it is empty,
@@ -71,7 +77,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	svc := fulfillment.New(db, cfg.Clock, cfg.Settings, cfg.Logger)
-	a := &App{cfg: cfg, DB: db, Service: svc}
+	inFlight := cfg.MaxInFlight
+	if inFlight <= 0 {
+		inFlight = graph.DefaultInFlight()
+	}
+	a := &App{cfg: cfg, DB: db, Service: svc, gate: graph.NewGate(inFlight)}
 	if cfg.Seed {
 		demo, seeded, err := svc.SeedDemo(ctx)
 		if err != nil {

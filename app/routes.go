@@ -50,7 +50,7 @@ func (a *App) routes() http.Handler {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
-	gql := graph.NewServer(a.Service, log, a.cfg.Limits)
+	gql := graph.NewServer(a.Service, log, a.cfg.Limits, a.gate)
 	mux.Handle("/graphql", limitBody(graph.LoadersMiddleware(a.Service, a.cfg.Limits, gql)))
 	if a.cfg.Playground {
 		mux.Handle("GET /graphql/playground", playground.Handler("Fahuo GraphQL", "/graphql"))
@@ -80,7 +80,12 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 				writeGraphQLError(w, http.StatusUnauthorized, models.CodeUnauthenticated, "use Authorization: Bearer <token>")
 				return
 			}
-			actor, err := a.Service.Authenticate(r.Context(), strings.TrimSpace(secret))
+			actor, err := a.actorOf(r.Context(), strings.TrimSpace(secret))
+			if r.Context().Err() != nil {
+				// The client went away while waiting its turn.
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
 			if err != nil {
 				code := models.ErrorCodeOf(err)
 				if code != models.CodeUnauthenticated {
@@ -95,12 +100,22 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if c, err := r.Cookie(frontend.SessionCookie); err == nil && c.Value != "" {
-			if actor, err := a.Service.Authenticate(r.Context(), c.Value); err == nil {
+			if actor, err := a.actorOf(r.Context(), c.Value); err == nil {
 				r = r.WithContext(fulfillment.WithActor(r.Context(), actor))
 			}
 		}
 		protected.ServeHTTP(w, r)
 	})
+}
+
+// actorOf authenticates a secret behind the gate: a session or an API
+// token is a statement.
+func (a *App) actorOf(ctx context.Context, secret string) (fulfillment.Actor, error) {
+	if err := a.gate.Enter(ctx); err != nil {
+		return fulfillment.Actor{}, err
+	}
+	defer a.gate.Leave()
+	return a.Service.Authenticate(ctx, secret)
 }
 
 // limitBody reads a JSON request body up to its cap and answers 413 past it;

@@ -53,10 +53,11 @@ const (
 
 // NewServer builds the GraphQL handler with explicit transports and limits.
 // Requests must pass through LoadersMiddleware (and authentication) first.
+// JSON requests are executed behind gate (nil for none).
 // It registers no field middleware (graphql.FieldInterceptor): the
 // generated code marshals plain scalar fields without it
 // (internal/generate).
-func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.Server {
+func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits, gate *Gate) *handler.Server {
 	def := DefaultLimits()
 	if lim.Complexity == 0 {
 		lim.Complexity = def.Complexity
@@ -92,7 +93,7 @@ func NewServer(svc *fulfillment.Service, log *slog.Logger, lim Limits) *handler.
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(postJSON{})
+	srv.AddTransport(postJSON{gate: gate})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.UploadBytes, MaxMemory: 8 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(lim.Tokens)

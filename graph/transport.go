@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -19,8 +20,13 @@ import (
 // is. Requests it cannot start — an unreadable body, a query that does not
 // parse or validate, a refused operation — it hands back to transport.POST
 // with the body rewound, so that every error answer is gqlgen's own.
+//
+// The request is executed behind the gate, after its body is read and
+// until its answer is written out in memory: a client that sends or reads
+// slowly holds no slot.
 type postJSON struct {
 	transport.POST
+	gate *Gate
 }
 
 func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -39,21 +45,38 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	ctx := r.Context()
-	rc, opErr := exec.CreateOperationContext(ctx, params)
-	if opErr != nil {
+	out, started, err := t.execute(r.Context(), exec, params)
+	if err != nil {
+		// The client went away while waiting its turn.
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if !started {
 		t.fallBack(w, r, exec, body)
 		return
 	}
-	responses, ctx := exec.DispatchOperation(ctx, rc)
-	resp := responses(ctx)
 	w.Header().Set("Content-Type", responseType(r))
-	var out bytes.Buffer
-	if err := writeResponse(&out, resp); err != nil {
+	w.Write(out.Bytes())
+}
+
+// execute runs an operation behind the gate and writes its answer to a
+// buffer; started is false when the operation could not start, and err
+// is ctx's error when the request ended while waiting for the gate.
+func (t postJSON) execute(ctx context.Context, exec graphql.GraphExecutor, params *graphql.RawParams) (out bytes.Buffer, started bool, err error) {
+	if err := t.gate.Enter(ctx); err != nil {
+		return out, false, err
+	}
+	defer t.gate.Leave()
+	rc, opErr := exec.CreateOperationContext(ctx, params)
+	if opErr != nil {
+		return out, false, nil
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	if err := writeResponse(&out, responses(ctx)); err != nil {
 		// Not expected: the errors and extensions are plain values.
 		panic(err)
 	}
-	w.Write(out.Bytes())
+	return out, true, nil
 }
 
 // fallBack lets transport.POST answer a request postJSON did not start.

@@ -45,8 +45,8 @@ type App struct {
 }
 
 // New starts a server on the database at dbURL (already migrated or not)
-// with the demo data.
-func New(t testing.TB, dbURL string) *App {
+// with the demo data; options change its configuration.
+func New(t testing.TB, dbURL string, options ...func(*app.Config)) *App {
 	t.Helper()
 	clk := clock.NewManual(Start)
 	cfg := app.Config{
@@ -60,6 +60,9 @@ func New(t testing.TB, dbURL string) *App {
 	// run as production does.
 	if _, bench := t.(*testing.B); !bench {
 		cfg.Limits = graph.Limits{LoaderBatch: 1}
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {
