@@ -69,6 +69,13 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 				t.Errorf("%v: codes %v, want %v: %+v", c.vars, res.Codes(), c.want, res.Errors)
 			}
 		}
+		// A query too long to be remembered is measured every time.
+		long := wide + "\n# " + strings.Repeat("x", 20<<10)
+		for range 2 {
+			if res := a.Do(t, tok, long, nil); !slices.Equal(res.Codes(), []string{"QUERY_TOO_COMPLEX"}) {
+				t.Errorf("a long costly query: codes %v", res.Codes())
+			}
+		}
 		doc := "query Cheap { me { role } } query Costly " + wide
 		for _, c := range []struct{ op, want string }{{"Cheap", ""}, {"Costly", "QUERY_TOO_COMPLEX"}, {"Cheap", ""}} {
 			body := `{"operationName": "` + c.op + `", "query": "` + doc + `"}`

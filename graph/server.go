@@ -127,6 +127,9 @@ type limitsExtension struct {
 	costs graphql.Cache[operationCost]
 }
 
+// maxRememberedQuery is the longest query text whose cost is remembered.
+const maxRememberedQuery = 16 << 10
+
 // operationCost is what the limits measure of an operation.
 type operationCost struct{ depth, complexity int }
 
@@ -142,14 +145,24 @@ func (l *limitsExtension) MutateOperationContext(ctx context.Context, op *graphq
 	if op.Operation == nil {
 		return nil
 	}
-	key := costKey(op)
-	c, ok := l.costs.Get(ctx, key)
+	// Long queries are measured every time, so that the remembered keys
+	// stay small.
+	remember := len(op.RawQuery) <= maxRememberedQuery
+	var key string
+	var c operationCost
+	ok := false
+	if remember {
+		key = costKey(op)
+		c, ok = l.costs.Get(ctx, key)
+	}
 	if !ok {
 		c = operationCost{
 			depth:      selectionDepth(op.Operation.SelectionSet, 0),
 			complexity: complexity.Calculate(ctx, l.es, op.Operation, op.Variables),
 		}
-		l.costs.Add(ctx, key, c)
+		if remember {
+			l.costs.Add(ctx, key, c)
+		}
 	}
 	if c.depth > l.depth {
 		return tooComplex("the query is nested %d deep; the limit is %d", c.depth, l.depth)
