@@ -149,6 +149,11 @@ func (r *jsonReader) set(dest any) error {
 
 // values reads an array of exactly len(dests) scalars into dests.
 func (r *jsonReader) values(dests ...any) error {
+	return r.array(len(dests), func(i int) error { return r.set(dests[i]) })
+}
+
+// array reads an array of exactly n values, value(i) reading value i.
+func (r *jsonReader) array(n int, value func(i int) error) error {
 	if err := r.begin(); err != nil {
 		return err
 	}
@@ -157,13 +162,13 @@ func (r *jsonReader) values(dests ...any) error {
 		if err != nil {
 			return err
 		}
-		if more != (i < len(dests)) {
-			return r.errorf("more or fewer values than the %d that belong", len(dests))
+		if more != (i < n) {
+			return r.errorf("more or fewer values than the %d that belong", n)
 		}
 		if !more {
 			return nil
 		}
-		if err := r.set(dests[i]); err != nil {
+		if err := value(i); err != nil {
 			return err
 		}
 	}
@@ -306,27 +311,13 @@ func readRows[T any](r *jsonReader, c columns[T], extra func(r *jsonReader, i in
 // by one value for each of extras, which reads it.
 func readRow[T any](r *jsonReader, c columns[T], t *T, extras ...func(r *jsonReader) error) error {
 	dests := c.dests(t)
-	want := len(dests) + len(extras)
-	if err := r.begin(); err != nil {
-		return err
-	}
-	for j := 0; ; j++ {
-		more, err := r.more(j)
-		if err != nil {
-			return err
+	return r.array(len(dests)+len(extras), func(j int) error {
+		if j >= len(dests) {
+			return extras[j-len(dests)](r)
 		}
-		if more != (j < want) {
-			return r.errorf("more or fewer values than the %d that belong", want)
+		if err := r.set(dests[j]); err != nil {
+			return fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
 		}
-		if !more {
-			return nil
-		}
-		if j < len(dests) {
-			if err := r.set(dests[j]); err != nil {
-				return fmt.Errorf("%s.%s: %w", c.table, c.names[j], err)
-			}
-		} else if err := extras[j-len(dests)](r); err != nil {
-			return err
-		}
-	}
+		return nil
+	})
 }
