@@ -69,7 +69,7 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 				t.Errorf("%v: codes %v, want %v: %+v", c.vars, res.Codes(), c.want, res.Errors)
 			}
 		}
-		// A query too long to be remembered is measured every time.
+		// A query too long to be remembered is still measured, every time.
 		long := wide + "\n# " + strings.Repeat("x", 20<<10)
 		for range 2 {
 			if res := a.Do(t, tok, long, nil); !slices.Equal(res.Codes(), []string{"QUERY_TOO_COMPLEX"}) {

@@ -229,7 +229,7 @@ func parseFlags(args []string) (config, error) {
 		return cfg, errors.New("-orders must be at least 2")
 	case cfg.duration <= 0 || cfg.duration > time.Hour || cfg.warmup < 0 || cfg.warmup > time.Hour:
 		return cfg, errors.New("-duration and -warmup must lie between 0 and 1h")
-	case cfg.rounds < 1 || cfg.rounds > 100 || cfg.duration/time.Duration(max(cfg.rounds, 1)) < 100*time.Millisecond:
+	case cfg.rounds < 1 || cfg.rounds > 100 || cfg.duration/time.Duration(cfg.rounds) < 100*time.Millisecond:
 		return cfg, errors.New("-rounds must be 1 to 100, each round at least 100ms of -duration")
 	case cfg.w3Warmup < 0 || cfg.w3Count < 1:
 		return cfg, errors.New("-w3-warmup must be at least 0 and -w3-count at least 1")
