@@ -2,7 +2,6 @@ package graph
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -76,7 +75,7 @@ type collectedSets struct {
 	mu       sync.Mutex
 	fields   sync.Map // collectKey → collectedSet
 	children sync.Map // *ast.Selection → ast.SelectionSet
-	n        atomic.Int64
+	n        int      // sets and children stored, under mu
 }
 
 // stable reports whether sel is a set that comes the same with every
@@ -93,10 +92,10 @@ func (c *collectedSets) stable(op *graphql.OperationContext, sel ast.SelectionSe
 func (c *collectedSets) remember(key collectKey, sel ast.SelectionSet, fields []graphql.CollectedField) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.n.Add(int64(1+len(fields))) > maxCollected {
+	if c.n += 1 + len(fields); c.n > maxCollected {
 		c.fields.Clear()
 		c.children.Clear()
-		c.n.Store(int64(1 + len(fields)))
+		c.n = 1 + len(fields)
 	}
 	for _, f := range fields {
 		if len(f.Selections) > 0 {
