@@ -41,7 +41,7 @@
 //     lines and updates the order.
 //
 // The load generator is this program's own: N goroutines, each with its own
-// keep-alive http.Client over one shared Transport, request bodies built per
+// keep-alive connection from one shared fasthttp client, request bodies built per
 // request, every latency kept and the percentiles computed at the end. An
 // error is a non-2xx answer, a GraphQL error, a non-empty userErrors, or an
 // answer that does not hold what was asked for. Server and load generator

@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -19,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/fulfillment"
@@ -62,29 +61,43 @@ const (
 // w2PageSize is W2's page.
 const w2PageSize = 50
 
-// gqlClient holds the one Transport every load goroutine shares; each
-// goroutine has its own http.Client on it.
+// gqlClient holds the connections every load goroutine shares. It is
+// fasthttp's client, not net/http's: WORKLOADS.md measures with wrk, whose
+// requests cost the machine a few microseconds each, and net/http's client
+// spent about 90 µs of CPU on each W1 request (two goroutines a connection,
+// a request object and headers built anew), CPU that the server it measures
+// shares and the plain SQL it is compared with does not pay. fasthttp writes
+// and reads on the calling goroutine and reuses its request and response.
 type gqlClient struct {
-	tr *http.Transport
+	c *fasthttp.Client
 }
 
 func newGQLClient(conns int) *gqlClient {
-	return &gqlClient{tr: &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
+	return &gqlClient{c: &fasthttp.Client{
+		MaxConnsPerHost:               conns,
+		MaxIdleConnDuration:           90 * time.Second,
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		// The W4 answer of 5000 rows is a few hundred KB; the data set's
+		// largest page of links too.
+		MaxResponseBodySize: 64 << 20,
 	}}
 }
 
-func (c *gqlClient) httpClient(timeout time.Duration) *http.Client {
-	return &http.Client{Transport: c.tr, Timeout: timeout}
+// httpClient is one goroutine's way to send requests, each with the
+// timeout.
+func (c *gqlClient) httpClient(timeout time.Duration) *httpClient {
+	return &httpClient{c: c.c, timeout: timeout}
 }
 
-func (c *gqlClient) closeIdle() { c.tr.CloseIdleConnections() }
-func (c *gqlClient) close()     { c.tr.CloseIdleConnections() }
+func (c *gqlClient) closeIdle() { c.c.CloseIdleConnections() }
+func (c *gqlClient) close()     { c.c.CloseIdleConnections() }
+
+// httpClient sends a goroutine's requests.
+type httpClient struct {
+	c       *fasthttp.Client
+	timeout time.Duration
+}
 
 // gqlBody builds a request body.
 func gqlBody(query string, vars map[string]any) []byte {
@@ -98,23 +111,32 @@ func gqlBody(query string, vars map[string]any) []byte {
 	return b
 }
 
-// post sends one GraphQL request and reads the whole answer.
-func post(ctx context.Context, hc *http.Client, base, token string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	if err != nil {
+// post sends one GraphQL request and reads the whole answer. A request
+// runs until its answer or the client's timeout, or ctx's deadline when
+// that is sooner; cancelling ctx does not cut it short.
+func post(ctx context.Context, hc *httpClient, base, token string, body []byte) (int, []byte, error) {
+	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(base + "/graphql")
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetContentType("application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
+	req.SetBodyRaw(body)
+	deadline := time.Now().Add(hc.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := hc.c.DoDeadline(req, resp, deadline); err != nil {
 		return 0, nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return resp.StatusCode(), bytes.Clone(resp.Body()), nil
 }
 
 // failure is a failed request, with a kind to count it under.
@@ -175,7 +197,7 @@ type tokens struct {
 }
 
 // loginOne logs in over the API and returns the session token.
-func (r *runner) loginOne(ctx context.Context, hc *http.Client, email, password string) (string, error) {
+func (r *runner) loginOne(ctx context.Context, hc *httpClient, email, password string) (string, error) {
 	status, body, err := post(ctx, hc, r.base, "", gqlBody(loginQuery, map[string]any{"email": email, "password": password}))
 	if err := checkAnswer(status, body, err); err != nil {
 		return "", fmt.Errorf("login %s: %w", email, err)
@@ -224,7 +246,7 @@ func (r *runner) login(ctx context.Context) error {
 
 // trackingLinks reads every order's tracking link token through the API,
 // as the merchant, a page of 100 at a time.
-func (r *runner) trackingLinks(ctx context.Context, hc *http.Client) (map[string]string, error) {
+func (r *runner) trackingLinks(ctx context.Context, hc *httpClient) (map[string]string, error) {
 	links := make(map[string]string, len(r.data.orders))
 	after := ""
 	for {
@@ -273,7 +295,7 @@ func (r *runner) trackingLinks(ctx context.Context, hc *http.Client) (map[string
 // worker is one load goroutine's own state.
 type worker struct {
 	id  int
-	hc  *http.Client
+	hc  *httpClient
 	rng *rand.Rand
 }
 
