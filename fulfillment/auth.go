@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/models"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -106,13 +107,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 	now := s.clock.Now()
 	switch {
 	case strings.HasPrefix(secret, sessionPrefix):
-		// Every request starts here: one narrow row, scanned by hand.
+		// Every request starts here: one narrow row, scanned by hand, with
+		// a statement written once (authStatements).
 		var u models.User
 		var sessionID int64
-		err := s.db.WithContext(ctx).Raw(`SELECT sessions.id, users.id, users.name, users.role, users.shop_id
-			FROM sessions JOIN users ON users.id = sessions.user_id
-			WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.disabled_at IS NULL`,
-			sum[:], now).Row().Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
+		err := queryRow(s.db.WithContext(ctx), authStatements[database.DialectOf(s.db)].session, sum[:], now).
+			Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()
 		}
@@ -122,10 +122,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		return userActor(u, sessionID), nil
 	case strings.HasPrefix(secret, tokenPrefix):
 		var a Actor
-		err := s.db.WithContext(ctx).Raw(`SELECT api_tokens.id, api_tokens.shop_id, api_tokens.role, api_tokens.name
-			FROM api_tokens JOIN users ON users.id = api_tokens.created_by_id
-			WHERE api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?)
-			AND users.disabled_at IS NULL`, sum[:], now).Row().Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
+		err := queryRow(s.db.WithContext(ctx), authStatements[database.DialectOf(s.db)].token, sum[:], now).
+			Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()
 		}
@@ -137,6 +135,25 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 	}
 	return Actor{}, unauthenticated()
 }
+
+// authStatements are Authenticate's statements by dialect, with their
+// placeholders numbered for PostgreSQL: gorm's builder would parse them for
+// every request.
+var authStatements = func() map[database.Dialect]struct{ session, token string } {
+	const (
+		session = `SELECT sessions.id, users.id, users.name, users.role, users.shop_id
+			FROM sessions JOIN users ON users.id = sessions.user_id
+			WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL AND sessions.expires_at > ? AND users.disabled_at IS NULL`
+		token = `SELECT api_tokens.id, api_tokens.shop_id, api_tokens.role, api_tokens.name
+			FROM api_tokens JOIN users ON users.id = api_tokens.created_by_id
+			WHERE api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?)
+			AND users.disabled_at IS NULL`
+	)
+	return map[database.Dialect]struct{ session, token string }{
+		database.Postgres: {numbered(session), numbered(token)},
+		database.SQLite:   {session, token},
+	}
+}()
 
 // unauthenticated is Authenticate's refusal, made when it refuses rather
 // than for every request it lets through.

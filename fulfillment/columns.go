@@ -204,6 +204,14 @@ func numbered(text string) string {
 	return b.String()
 }
 
+// queryRow is rowsOf for a statement that reads at most one row.
+func queryRow(db *gorm.DB, text string, args ...any) *sql.Row {
+	tx := db.Raw("")
+	tx.Statement.SQL.WriteString(text)
+	tx.Statement.Vars = append(tx.Statement.Vars, args...)
+	return tx.Row()
+}
+
 // rowsOf runs a statement whose text is ready, placeholders included,
 // through gorm's row callbacks (so that it is logged, counted and its
 // errors translated like any other) without gorm's builder.
