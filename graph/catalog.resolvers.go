@@ -161,7 +161,7 @@ func (r *productResolver) ShippingTemplate(ctx context.Context, obj *models.Prod
 	if obj.TemplateID == nil {
 		return nil, nil
 	}
-	t, err := loadersFrom(ctx).Templates.Load(ctx, *obj.TemplateID)()
+	t, err := loadersFrom(ctx).Templates.Get(ctx, *obj.TemplateID)
 	if err != nil || t.ID == 0 {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (r *shippingTemplateResolver) NonDeliveryRegions(ctx context.Context, obj *
 
 // ProductCount is the resolver for the productCount field.
 func (r *shippingTemplateResolver) ProductCount(ctx context.Context, obj *models.ShippingTemplate) (int64, error) {
-	return loadersFrom(ctx).Usage.Load(ctx, obj.ID)()
+	return loadersFrom(ctx).Usage.Get(ctx, obj.ID)
 }
 
 // FeeRule returns FeeRuleResolver implementation.

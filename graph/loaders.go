@@ -20,22 +20,27 @@ const loaderWait = time.Millisecond
 // Loaders batch the reads of one request: one statement per level of the
 // answer, however many orders, lines and packages it holds. They are made per
 // request, for the request's actor, and only read; mutations read fresh rows
-// under lock in the domain layer.
+// under lock in the domain layer. The loaders live inside the one Loaders
+// value, each made on its first use, so that a request that uses two of
+// them allocates little for the other twelve.
 type Loaders struct {
-	Lines        *loader[fulfillment.Key, []models.OrderLine]
-	Packages     *loader[fulfillment.Key, []models.Package]
-	PackageLines *loader[fulfillment.Key, []models.PackageLine]
-	LinesByID    *loader[fulfillment.Key, models.OrderLine]
-	Scans        *loader[fulfillment.TrackingKey, []models.TrackingEvent]
-	History      *loader[fulfillment.Key, []models.OrderEvent]
-	Reports      *loader[fulfillment.Key, models.DelayReport]
-	ReportSizes  *loader[fulfillment.Key, int64]
-	ReportOrders *loader[fulfillment.Key, []models.Order]
-	Evidence     *loader[fulfillment.Key, []models.Evidence]
-	Templates    *loader[int64, models.ShippingTemplate]
-	Usage        *loader[int64, int64]
-	Shops        *loader[int64, models.Shop]
-	Buyers       *loader[int64, models.User]
+	svc   *fulfillment.Service
+	actor fulfillment.Actor
+
+	Lines        loader[fulfillment.Key, []models.OrderLine]
+	Packages     loader[fulfillment.Key, []models.Package]
+	PackageLines loader[fulfillment.Key, []models.PackageLine]
+	LinesByID    loader[fulfillment.Key, models.OrderLine]
+	Scans        loader[fulfillment.TrackingKey, []models.TrackingEvent]
+	History      loader[fulfillment.Key, []models.OrderEvent]
+	Reports      loader[fulfillment.Key, models.DelayReport]
+	ReportSizes  loader[fulfillment.Key, int64]
+	ReportOrders loader[fulfillment.Key, []models.Order]
+	Evidence     loader[fulfillment.Key, []models.Evidence]
+	Templates    loader[int64, models.ShippingTemplate]
+	Usage        loader[int64, int64]
+	Shops        loader[int64, models.Shop]
+	Buyers       loader[int64, models.User]
 
 	mu sync.Mutex
 	// loaded holds the objects a resolver read everything below in
@@ -78,94 +83,102 @@ func allLoaded[E any](l *Loaders, v []*E) bool {
 type loadersKey struct{}
 
 // newLoaders makes the loaders of one request; maxBatch is
-// Limits.LoaderBatch.
+// Limits.LoaderBatch. Each reads through a method of the service, given the
+// request's actor.
 func newLoaders(svc *fulfillment.Service, a fulfillment.Actor, maxBatch int) *Loaders {
-	return &Loaders{
-		Lines: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderLine, error) {
-			return svc.OrderLines(ctx, a, k)
-		}),
-		Packages: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Package, error) {
-			return svc.Packages(ctx, a, k)
-		}),
-		PackageLines: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.PackageLine, error) {
-			return svc.PackageLines(ctx, a, k)
-		}),
-		LinesByID: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.OrderLine, error) {
-			return svc.OrderLinesByID(ctx, a, k)
-		}),
-		Scans: lazy(maxBatch, func(ctx context.Context, k []fulfillment.TrackingKey) (map[fulfillment.TrackingKey][]models.TrackingEvent, error) {
-			return svc.TrackingEvents(ctx, a, k)
-		}),
-		History: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.OrderEvent, error) {
-			return svc.OrderHistory(ctx, a, k)
-		}),
-		Reports: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]models.DelayReport, error) {
-			return svc.ReportsOfOrders(ctx, a, k)
-		}),
-		ReportSizes: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key]int64, error) {
-			return svc.ReportOrderCounts(ctx, a, k)
-		}),
-		ReportOrders: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Order, error) {
-			return svc.ReportOrdersOf(ctx, a, k)
-		}),
-		Evidence: lazy(maxBatch, func(ctx context.Context, k []fulfillment.Key) (map[fulfillment.Key][]models.Evidence, error) {
-			return svc.EvidenceOfReports(ctx, a, k)
-		}),
-		Templates: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.ShippingTemplate, error) {
-			return svc.ShippingTemplatesByID(ctx, a, ids)
-		}),
-		Usage: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]int64, error) {
-			return svc.TemplateUsage(ctx, a, ids)
-		}),
-		Shops: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.Shop, error) {
-			return svc.ShopsByID(ctx, a, ids)
-		}),
-		Buyers: lazy(maxBatch, func(ctx context.Context, ids []int64) (map[int64]models.User, error) {
-			return svc.BuyersByID(ctx, a, ids)
-		}),
-	}
+	l := &Loaders{svc: svc, actor: a}
+	l.Lines.init(l, maxBatch, (*fulfillment.Service).OrderLines)
+	l.Packages.init(l, maxBatch, (*fulfillment.Service).Packages)
+	l.PackageLines.init(l, maxBatch, (*fulfillment.Service).PackageLines)
+	l.LinesByID.init(l, maxBatch, (*fulfillment.Service).OrderLinesByID)
+	l.Scans.init(l, maxBatch, (*fulfillment.Service).TrackingEvents)
+	l.History.init(l, maxBatch, (*fulfillment.Service).OrderHistory)
+	l.Reports.init(l, maxBatch, (*fulfillment.Service).ReportsOfOrders)
+	l.ReportSizes.init(l, maxBatch, (*fulfillment.Service).ReportOrderCounts)
+	l.ReportOrders.init(l, maxBatch, (*fulfillment.Service).ReportOrdersOf)
+	l.Evidence.init(l, maxBatch, (*fulfillment.Service).EvidenceOfReports)
+	l.Templates.init(l, maxBatch, (*fulfillment.Service).ShippingTemplatesByID)
+	l.Usage.init(l, maxBatch, (*fulfillment.Service).TemplateUsage)
+	l.Shops.init(l, maxBatch, (*fulfillment.Service).ShopsByID)
+	l.Buyers.init(l, maxBatch, (*fulfillment.Service).BuyersByID)
+	return l
 }
 
-// loader is a dataloader made on its first use: a request uses two or
-// three of the fourteen, and making them all took a fiftieth of the buyer's
-// order read.
+// fetcher reads the values of keys for an actor, a key with nothing left
+// out of the map.
+type fetcher[K comparable, V any] func(*fulfillment.Service, context.Context, fulfillment.Actor, []K) (map[K]V, error)
+
+// loader answers a key from the values primed into it, and otherwise
+// through a dataloader made on its first use. Most reads are primed by the
+// resolver above them (prime.go), and a dataloader's Load allocates its
+// request, channel and thunk before it looks into its cache.
 type loader[K comparable, V any] struct {
-	once     sync.Once
+	owner    *Loaders
 	maxBatch int
-	fetch    func(context.Context, []K) (map[K]V, error)
-	l        *dataloader.Loader[K, V]
+	fetch    fetcher[K, V]
+
+	once sync.Once
+	l    *dataloader.Loader[K, V]
+
+	mu     sync.Mutex
+	primed map[K]V
 }
 
-func lazy[K comparable, V any](maxBatch int, fetch func(context.Context, []K) (map[K]V, error)) *loader[K, V] {
-	return &loader[K, V]{maxBatch: maxBatch, fetch: fetch}
+func (l *loader[K, V]) init(owner *Loaders, maxBatch int, fetch fetcher[K, V]) {
+	l.owner, l.maxBatch, l.fetch = owner, maxBatch, fetch
 }
 
-func (l *loader[K, V]) get() *dataloader.Loader[K, V] {
-	l.once.Do(func() { l.l = newLoader(l.maxBatch, l.fetch) })
-	return l.l
+// read calls the loader's fetch for the request's actor.
+func (l *loader[K, V]) read(ctx context.Context, keys []K) (map[K]V, error) {
+	return l.fetch(l.owner.svc, ctx, l.owner.actor, keys)
 }
 
-// Load is dataloader.Loader.Load.
-func (l *loader[K, V]) Load(ctx context.Context, k K) dataloader.Thunk[V] {
-	return l.get().Load(ctx, k)
+// Get returns the value of k: the primed one, or the dataloader's, which
+// batches the keys asked for within loaderWait into one read.
+func (l *loader[K, V]) Get(ctx context.Context, k K) (V, error) {
+	l.mu.Lock()
+	v, ok := l.primed[k]
+	l.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	l.once.Do(func() { l.l = newLoader(l.maxBatch, l.read) })
+	return l.l.Load(ctx, k)()
 }
 
 // primeAll reads keys through the loader's own fetch, in one call, and
 // primes the loader with what it found (the zero value for a key with
 // nothing), as one batch of Loads of them all would.
 func (l *loader[K, V]) primeAll(ctx context.Context, keys []K) error {
-	found, err := l.fetch(ctx, keys)
+	found, err := l.read(ctx, keys)
 	if err != nil {
 		return err
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, k := range keys {
-		l.Prime(ctx, k, found[k])
+		l.primeLocked(k, found[k])
 	}
 	return nil
 }
 
-// Prime is dataloader.Loader.Prime.
-func (l *loader[K, V]) Prime(ctx context.Context, k K, v V) { l.get().Prime(ctx, k, v) }
+// Prime gives k its value unless it was primed already: as with
+// dataloader.Loader.Prime, the first value primed is the one the request
+// answers with.
+func (l *loader[K, V]) Prime(_ context.Context, k K, v V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.primeLocked(k, v)
+}
+
+func (l *loader[K, V]) primeLocked(k K, v V) {
+	if l.primed == nil {
+		l.primed = make(map[K]V)
+	}
+	if _, ok := l.primed[k]; !ok {
+		l.primed[k] = v
+	}
+}
 
 // newLoader adapts a fetch that returns a map into a dataloader batch
 // function: results are matched to keys by key, never by position, and a

@@ -16,13 +16,13 @@ import (
 
 // Shop is the resolver for the shop field.
 func (r *orderResolver) Shop(ctx context.Context, obj *models.Order) (*models.Shop, error) {
-	sh, err := loadersFrom(ctx).Shops.Load(ctx, obj.ShopID)()
+	sh, err := loadersFrom(ctx).Shops.Get(ctx, obj.ShopID)
 	return &sh, err
 }
 
 // Buyer is the resolver for the buyer field.
 func (r *orderResolver) Buyer(ctx context.Context, obj *models.Order) (*model.Buyer, error) {
-	u, err := loadersFrom(ctx).Buyers.Load(ctx, obj.BuyerID)()
+	u, err := loadersFrom(ctx).Buyers.Get(ctx, obj.BuyerID)
 	if err != nil {
 		return nil, err
 	}
@@ -37,13 +37,13 @@ func (r *orderResolver) Recipient(ctx context.Context, obj *models.Order) (*fulf
 
 // Lines is the resolver for the lines field.
 func (r *orderResolver) Lines(ctx context.Context, obj *models.Order) ([]*models.OrderLine, error) {
-	lines, err := loadersFrom(ctx).Lines.Load(ctx, fulfillment.KeyOf(*obj))()
+	lines, err := loadersFrom(ctx).Lines.Get(ctx, fulfillment.KeyOf(*obj))
 	return pointers(lines), err
 }
 
 // Packages is the resolver for the packages field.
 func (r *orderResolver) Packages(ctx context.Context, obj *models.Order) ([]*models.Package, error) {
-	pkgs, err := loadersFrom(ctx).Packages.Load(ctx, fulfillment.KeyOf(*obj))()
+	pkgs, err := loadersFrom(ctx).Packages.Get(ctx, fulfillment.KeyOf(*obj))
 	return pointers(pkgs), err
 }
 
@@ -57,13 +57,13 @@ func (r *packageResolver) Lines(ctx context.Context, obj *models.Package) ([]*mo
 	if obj.Kind == models.PackageAppended {
 		return []*models.PackageLine{}, nil
 	}
-	lines, err := loadersFrom(ctx).PackageLines.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
+	lines, err := loadersFrom(ctx).PackageLines.Get(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})
 	return pointers(lines), err
 }
 
 // OrderLine is the resolver for the orderLine field.
 func (r *packageLineResolver) OrderLine(ctx context.Context, obj *models.PackageLine) (*models.OrderLine, error) {
-	line, err := loadersFrom(ctx).LinesByID.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.OrderLineID})()
+	line, err := loadersFrom(ctx).LinesByID.Get(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.OrderLineID})
 	return &line, err
 }
 

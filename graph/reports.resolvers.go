@@ -51,7 +51,7 @@ func (r *delayReportResolver) ID(ctx context.Context, obj *models.DelayReport) (
 
 // Shop is the resolver for the shop field.
 func (r *delayReportResolver) Shop(ctx context.Context, obj *models.DelayReport) (*models.Shop, error) {
-	sh, err := loadersFrom(ctx).Shops.Load(ctx, obj.ShopID)()
+	sh, err := loadersFrom(ctx).Shops.Get(ctx, obj.ShopID)
 	return &sh, err
 }
 
@@ -67,18 +67,18 @@ func (r *delayReportResolver) Overdue(ctx context.Context, obj *models.DelayRepo
 
 // OrderCount is the resolver for the orderCount field.
 func (r *delayReportResolver) OrderCount(ctx context.Context, obj *models.DelayReport) (int64, error) {
-	return loadersFrom(ctx).ReportSizes.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
+	return loadersFrom(ctx).ReportSizes.Get(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})
 }
 
 // Orders is the resolver for the orders field.
 func (r *delayReportResolver) Orders(ctx context.Context, obj *models.DelayReport) ([]*models.Order, error) {
-	os, err := loadersFrom(ctx).ReportOrders.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
+	os, err := loadersFrom(ctx).ReportOrders.Get(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})
 	return pointers(os), err
 }
 
 // Evidence is the resolver for the evidence field.
 func (r *delayReportResolver) Evidence(ctx context.Context, obj *models.DelayReport) ([]*models.Evidence, error) {
-	evs, err := loadersFrom(ctx).Evidence.Load(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})()
+	evs, err := loadersFrom(ctx).Evidence.Get(ctx, fulfillment.Key{ShopID: obj.ShopID, ID: obj.ID})
 	return pointers(evs), err
 }
 
@@ -153,7 +153,7 @@ func (r *mutationResolver) SetShippingCapacity(ctx context.Context, dailyCapacit
 
 // DelayReport is the resolver for the delayReport field.
 func (r *orderResolver) DelayReport(ctx context.Context, obj *models.Order) (*models.DelayReport, error) {
-	rep, err := loadersFrom(ctx).Reports.Load(ctx, fulfillment.KeyOf(*obj))()
+	rep, err := loadersFrom(ctx).Reports.Get(ctx, fulfillment.KeyOf(*obj))
 	if err != nil || rep.ID == 0 {
 		return nil, err
 	}

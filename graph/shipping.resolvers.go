@@ -156,13 +156,13 @@ func (r *mutationResolver) RecordTrackingEvents(ctx context.Context, events []*m
 
 // History is the resolver for the history field.
 func (r *orderResolver) History(ctx context.Context, obj *models.Order) ([]*models.OrderEvent, error) {
-	evs, err := loadersFrom(ctx).History.Load(ctx, fulfillment.KeyOf(*obj))()
+	evs, err := loadersFrom(ctx).History.Get(ctx, fulfillment.KeyOf(*obj))
 	return pointers(evs), err
 }
 
 // Events is the resolver for the events field.
 func (r *packageResolver) Events(ctx context.Context, obj *models.Package) ([]*models.TrackingEvent, error) {
-	evs, err := loadersFrom(ctx).Scans.Load(ctx, fulfillment.TrackingKey{ShopID: obj.ShopID, CarrierCode: obj.CarrierCode, TrackingNumber: obj.TrackingNumber})()
+	evs, err := loadersFrom(ctx).Scans.Get(ctx, fulfillment.TrackingKey{ShopID: obj.ShopID, CarrierCode: obj.CarrierCode, TrackingNumber: obj.TrackingNumber})
 	return pointers(evs), err
 }
 

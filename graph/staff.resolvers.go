@@ -38,7 +38,7 @@ func (r *auditEntryResolver) Shop(ctx context.Context, obj *models.AuditEntry) (
 	if obj.ShopID == nil {
 		return nil, nil
 	}
-	sh, err := loadersFrom(ctx).Shops.Load(ctx, *obj.ShopID)()
+	sh, err := loadersFrom(ctx).Shops.Get(ctx, *obj.ShopID)
 	return &sh, err
 }
 
