@@ -111,7 +111,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		// a statement written once (authStatements).
 		var u models.User
 		var sessionID int64
-		err := queryRow(s.db.WithContext(ctx), authStatements[database.DialectOf(s.db)].session, sum[:], now).
+		err := queryRow(ctx, s.db, authStatements[database.DialectOf(s.db)].session, sum[:], now).
 			Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()
@@ -122,7 +122,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		return userActor(u, sessionID), nil
 	case strings.HasPrefix(secret, tokenPrefix):
 		var a Actor
-		err := queryRow(s.db.WithContext(ctx), authStatements[database.DialectOf(s.db)].token, sum[:], now).
+		err := queryRow(ctx, s.db, authStatements[database.DialectOf(s.db)].token, sum[:], now).
 			Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()

@@ -1,6 +1,7 @@
 package fulfillment
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"reflect"
@@ -205,8 +206,9 @@ func numbered(text string) string {
 }
 
 // queryRow is rowsOf for a statement that reads at most one row.
-func queryRow(db *gorm.DB, text string, args ...any) *sql.Row {
+func queryRow(ctx context.Context, db *gorm.DB, text string, args ...any) *sql.Row {
 	tx := db.Raw("")
+	tx.Statement.Context = ctx
 	tx.Statement.SQL.WriteString(text)
 	tx.Statement.Vars = append(tx.Statement.Vars, args...)
 	return tx.Row()
@@ -214,9 +216,11 @@ func queryRow(db *gorm.DB, text string, args ...any) *sql.Row {
 
 // rowsOf runs a statement whose text is ready, placeholders included,
 // through gorm's row callbacks (so that it is logged, counted and its
-// errors translated like any other) without gorm's builder.
-func rowsOf(db *gorm.DB, text string, args ...any) (*sql.Rows, error) {
+// errors translated like any other) without gorm's builder, in ctx:
+// gorm's WithContext would copy the session's statement once more.
+func rowsOf(ctx context.Context, db *gorm.DB, text string, args ...any) (*sql.Rows, error) {
 	tx := db.Raw("")
+	tx.Statement.Context = ctx
 	tx.Statement.SQL.WriteString(text)
 	tx.Statement.Vars = append(tx.Statement.Vars, args...)
 	return tx.Rows()
@@ -236,7 +240,7 @@ func rowsOf(db *gorm.DB, text string, args ...any) (*sql.Rows, error) {
 // (detailStatements) and sent through rowsOf: gorm's builder would copy
 // its two lateral joins byte by byte into every request's statement, a
 // sixteenth of the whole read's CPU.
-func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, error) {
+func orderDetailJSON(ctx context.Context, db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, error) {
 	scope, args, err := orderCondition(a)
 	if err != nil {
 		return OrderDetail{}, false, err
@@ -248,7 +252,7 @@ func orderDetailJSON(db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, err
 	if scope != "" {
 		cond = scope + " AND " + cond
 	}
-	rows, err := rowsOf(db, detailStatement(cond), append(args, arg)...)
+	rows, err := rowsOf(ctx, db, detailStatement(cond), append(args, arg)...)
 	if err != nil {
 		return OrderDetail{}, false, err
 	}
