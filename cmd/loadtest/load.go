@@ -34,6 +34,10 @@ const (
 
 func buyerEmail(k int) string { return fmt.Sprintf("buyer-%03d%s", k, buyerDomain) }
 
+// maxRun is the highest run number that W3's and W4's tracking numbers
+// can carry (nextRun).
+const maxRun = 999_999
+
 // Tracking-number ranges, apart from the demo data's and from each other.
 func loadSFNumber(i, pkg int) string {
 	return fmt.Sprintf("SF%013d", 2_000_000_000_000+int64(i)*2+int64(pkg))

@@ -74,7 +74,8 @@
 //	-load-only       load the data set, keep the database, print how to use it, exit
 //	-target URL      run against an already running server (http://127.0.0.1:PORT); -db
 //	                 must then name the database it serves (loaded with -load-only), which
-//	                 is read for targets and checks; W3/W4 cannot restore a snapshot then
+//	                 is read for targets and checks; W3/W4 cannot restore a snapshot then,
+//	                 and their tracking numbers go on past those of earlier invocations
 //	-v               print latency histograms
 //	-wait-idle 0     before each measured run, wait up to this long until other programs use
 //	                 less than a quarter core (for shared machines; every table shows the

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -846,7 +847,10 @@ func (r *runner) runW3(ctx context.Context) error {
 		warm := pending[len(pending)-r.cfg.w3Warmup:]
 		measured := pending[:r.cfg.w3Count]
 		targets := append(slices.Clone(warm), measured...)
-		run := r.nextRun()
+		run, err := r.nextRun(ctx)
+		if err != nil {
+			return err
+		}
 		before, err := r.countPackages(ctx)
 		if err != nil {
 			return err
@@ -922,7 +926,10 @@ func (r *runner) sqlW3(ctx context.Context, conc int, warm, measured, targets []
 	if err != nil {
 		return runResult{}, "", err
 	}
-	run := r.nextRun()
+	run, err := r.nextRun(ctx)
+	if err != nil {
+		return runResult{}, "", err
+	}
 	before, err := r.countPackages(ctx)
 	if err != nil {
 		return runResult{}, "", err
@@ -950,9 +957,39 @@ func (r *runner) sqlW3(ctx context.Context, conc int, warm, measured, targets []
 	return res, v, nil
 }
 
-func (r *runner) nextRun() int {
-	r.nonce++
-	return r.nonce
+// nextRun numbers a writing run, whose tracking numbers (w3SFNumber,
+// w4YTNumber) carry that number: one above every run whose numbers the
+// database holds. A restored snapshot holds none; a served database
+// (-target) holds those of every earlier invocation, which a count kept in
+// this process would number again.
+func (r *runner) nextRun(ctx context.Context) (int, error) {
+	used := 0
+	for _, rng := range []struct {
+		carrier, lo, hi string
+		first, per      int64
+	}{
+		{"SF", w3SFNumber(0, 0), w3SFNumber(maxRun, 999_999), 3_000_000_000_000, 1_000_000},
+		{"YTO", w4YTNumber(0, 0), w4YTNumber(maxRun, 99_999), 8_000_000_000_000, 100_000},
+	} {
+		var last sql.NullString
+		if err := r.db().WithContext(ctx).Raw("SELECT max(tracking_number) FROM packages WHERE carrier_code = ? AND tracking_number BETWEEN ? AND ?",
+			rng.carrier, rng.lo, rng.hi).Scan(&last).Error; err != nil {
+			return 0, fmt.Errorf("tracking numbers in use: %w", err)
+		}
+		if !last.Valid {
+			continue
+		}
+		n, err := strconv.ParseInt(last.String[2:], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("tracking number %q: %w", last.String, err)
+		}
+		used = max(used, int((n-rng.first)/rng.per))
+	}
+	r.nonce = max(r.nonce, used) + 1
+	if r.nonce > maxRun {
+		return 0, fmt.Errorf("run number %d: the tracking-number ranges are used up", r.nonce)
+	}
+	return r.nonce, nil
 }
 
 // w4Answer is batchAppendPackages' answer.
@@ -1080,7 +1117,10 @@ func (r *runner) runW4(ctx context.Context) error {
 			return err
 		}
 		r.data = data
-		run := r.nextRun()
+		run, err := r.nextRun(ctx)
+		if err != nil {
+			return err
+		}
 		rows = len(data.shipped)
 		list := make([]any, len(data.shipped))
 		for j, idx := range data.shipped {
