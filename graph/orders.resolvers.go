@@ -79,7 +79,7 @@ func (r *queryResolver) Order(ctx context.Context, id *string, number *string) (
 		o   models.Order
 		pre preread
 	)
-	if _, packages := fieldsOf(graphql.GetOperationContext(ctx), sel)["packages"]; packages {
+	if _, packages := fieldsOf(graphql.GetOperationContext(ctx), sel).field("packages"); packages {
 		// The order with its lines, and its packages with theirs: one
 		// statement on PostgreSQL, two on SQLite.
 		var d fulfillment.OrderDetail

@@ -78,15 +78,15 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 			buyerIDs = append(buyerIDs, o.BuyerID)
 		}
 	}
-	_, wantLines := fields["lines"]
-	pf, wantPackages := fields["packages"]
+	_, wantLines := fields.field("lines")
+	pf, wantPackages := fields.field("packages")
 	wantPackageLines := false
 	if wantPackages {
-		_, wantPackageLines = fieldsOf(opCtx, pf.Selections)["lines"]
+		_, wantPackageLines = fieldsOf(opCtx, pf.Selections).field("lines")
 	}
 	wantEvents := false
 	if wantPackages {
-		_, wantEvents = fieldsOf(opCtx, pf.Selections)["events"]
+		_, wantEvents = fieldsOf(opCtx, pf.Selections).field("events")
 	}
 	var (
 		shipments []fulfillment.Key
@@ -141,12 +141,12 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 			return err
 		}
 	}
-	if _, ok := fields["history"]; ok {
+	if _, ok := fields.field("history"); ok {
 		if err := l.History.primeAll(ctx, keys); err != nil {
 			return err
 		}
 	}
-	if rf, ok := fields["delayReport"]; ok {
+	if rf, ok := fields.field("delayReport"); ok {
 		reports, err := svc.ReportsOfOrders(ctx, a, keys)
 		if err != nil {
 			return err
@@ -166,12 +166,12 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 			return err
 		}
 	}
-	if _, ok := fields["shop"]; ok {
+	if _, ok := fields.field("shop"); ok {
 		if err := l.Shops.primeAll(ctx, shopIDs); err != nil {
 			return err
 		}
 	}
-	if _, ok := fields["buyer"]; ok {
+	if _, ok := fields.field("buyer"); ok {
 		if err := l.Buyers.primeAll(ctx, buyerIDs); err != nil {
 			return err
 		}
@@ -198,12 +198,12 @@ func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*mode
 			shopIDs = append(shopIDs, r.ShopID)
 		}
 	}
-	if _, ok := fields["orderCount"]; ok {
+	if _, ok := fields.field("orderCount"); ok {
 		if err := l.ReportSizes.primeAll(ctx, keys); err != nil {
 			return err
 		}
 	}
-	if of, ok := fields["orders"]; ok {
+	if of, ok := fields.field("orders"); ok {
 		orders, err := svc.ReportOrdersOf(ctx, a, keys)
 		if err != nil {
 			return err
@@ -222,12 +222,12 @@ func primeReports(ctx context.Context, svc *fulfillment.Service, reports []*mode
 			return err
 		}
 	}
-	if _, ok := fields["evidence"]; ok {
+	if _, ok := fields.field("evidence"); ok {
 		if err := l.Evidence.primeAll(ctx, keys); err != nil {
 			return err
 		}
 	}
-	if _, ok := fields["shop"]; ok {
+	if _, ok := fields.field("shop"); ok {
 		return l.Shops.primeAll(ctx, shopIDs)
 	}
 	return nil
@@ -241,14 +241,24 @@ type preread struct {
 	packageLines map[fulfillment.Key][]models.PackageLine
 }
 
-// fieldsOf collects the fields of a selection set by name, fragments
-// included.
-func fieldsOf(opCtx *graphql.OperationContext, sel ast.SelectionSet) map[string]graphql.CollectedField {
-	out := map[string]graphql.CollectedField{}
-	for _, f := range collectFields(opCtx, sel, nil) {
-		out[f.Name] = f
+// fieldsOf is the fields of a selection set, fragments included, as
+// collectFields remembers them: to be read, never changed.
+func fieldsOf(opCtx *graphql.OperationContext, sel ast.SelectionSet) selected {
+	return collectFields(opCtx, sel, nil)
+}
+
+// selected is the fields of a selection set.
+type selected []graphql.CollectedField
+
+// field returns the field of that name, the last one where aliases ask
+// for it more than once.
+func (s selected) field(name string) (graphql.CollectedField, bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i].Name == name {
+			return s[i], true
+		}
 	}
-	return out
+	return graphql.CollectedField{}, false
 }
 
 // nodeSelections is the selection set of the orders in a connection:
