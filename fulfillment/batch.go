@@ -216,10 +216,17 @@ func lockOrdersByNumber(tx *gorm.DB, shopID int64, rows []BatchRow) (map[string]
 		ids = append(ids, found...)
 	}
 	slices.Sort(ids)
-	out := map[string]*models.Order{}
+	out := make(map[string]*models.Order, len(ids))
 	for _, chunk := range chunks(ids, 1000) {
-		var os []models.Order
-		if err := tx.Clauses(lockForUpdate).Where("shop_id = ? AND id IN ?", shopID, chunk).Order("id").Find(&os).Error; err != nil {
+		// Scanned by hand (orderColumns): through gorm's reflection the
+		// orders of a batch of 5000 were a fifth of what it allocated.
+		rs, err := tx.Clauses(lockForUpdate).Table("orders").Select(orderColumns.list).
+			Where("orders.shop_id = ? AND orders.id IN ?", shopID, chunk).Order("orders.id").Rows()
+		if err != nil {
+			return nil, err
+		}
+		os, err := scanRows(rs, orderColumns, nil)
+		if err != nil {
 			return nil, err
 		}
 		for i := range os {
