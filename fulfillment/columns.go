@@ -205,25 +205,26 @@ func numbered(text string) string {
 	return b.String()
 }
 
-// queryRow is rowsOf for a statement that reads at most one row.
-func queryRow(ctx context.Context, db *gorm.DB, text string, args ...any) *sql.Row {
-	tx := db.Raw("")
-	tx.Statement.Context = ctx
-	tx.Statement.SQL.WriteString(text)
-	tx.Statement.Vars = append(tx.Statement.Vars, args...)
-	return tx.Row()
-}
-
 // rowsOf runs a statement whose text is ready, placeholders included,
 // through gorm's row callbacks (so that it is logged, counted and its
 // errors translated like any other) without gorm's builder, in ctx:
 // gorm's WithContext would copy the session's statement once more.
 func rowsOf(ctx context.Context, db *gorm.DB, text string, args ...any) (*sql.Rows, error) {
+	return ready(ctx, db, text, args).Rows()
+}
+
+// queryRow is rowsOf for a statement that reads at most one row.
+func queryRow(ctx context.Context, db *gorm.DB, text string, args ...any) *sql.Row {
+	return ready(ctx, db, text, args).Row()
+}
+
+// ready is a statement of db with its text and arguments set.
+func ready(ctx context.Context, db *gorm.DB, text string, args []any) *gorm.DB {
 	tx := db.Raw("")
 	tx.Statement.Context = ctx
 	tx.Statement.SQL.WriteString(text)
 	tx.Statement.Vars = append(tx.Statement.Vars, args...)
-	return tx.Rows()
+	return tx
 }
 
 // orderDetailJSON reads on PostgreSQL the one order q selects with its

@@ -170,12 +170,20 @@ func TestJSONValuesIntoColumns(t *testing.T) {
 // Rows of the wrong length, and text that is not one JSON array, are
 // errors.
 func TestJSONRowsRefuseMalformedText(t *testing.T) {
+	read := func(text string) ([]models.OrderLine, error) {
+		r := &jsonReader{src: []byte(text)}
+		rows, err := readRows(r, orderLineColumns, nil)
+		if err == nil {
+			err = r.end()
+		}
+		return rows, err
+	}
 	line := `[1, 2, 3, 1, 5, "S", "gift", 1, 100, 0, null]`
-	if rows, err := decodeJSONRows([]byte("["+line+","+line+"]"), orderLineColumns, nil); err != nil || len(rows) != 2 || rows[1].Title != "gift" {
+	if rows, err := read("[" + line + "," + line + "]"); err != nil || len(rows) != 2 || rows[1].Title != "gift" {
 		t.Fatalf("two lines: %+v, %v", rows, err)
 	}
 	for _, text := range []string{`[` + line, `[` + line + `] x`, `[[1, 2]]`, `[` + line[:len(line)-1] + `, 7]]`, `{}`, `[` + line + ` ` + line + `]`, `[,` + line + `]`} {
-		if rows, err := decodeJSONRows([]byte(text), orderLineColumns, nil); err == nil {
+		if rows, err := read(text); err == nil {
 			t.Errorf("%s: read %+v", text, rows)
 		}
 	}

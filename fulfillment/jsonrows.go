@@ -262,23 +262,9 @@ func (v jsonScalar) string() (string, error) {
 	return s, err
 }
 
-// decodeJSONRows decodes a JSON array of rows (NULL, an empty src, for
-// none), each an array of c's columns in order followed by extra values:
-// extra, when not nil, reads the one value that follows row i's columns.
-func decodeJSONRows[T any](src []byte, c columns[T], extra func(r *jsonReader, i int) error) ([]T, error) {
-	if len(src) == 0 {
-		return nil, nil
-	}
-	r := &jsonReader{src: src}
-	out, err := readRows(r, c, extra)
-	if err != nil {
-		return nil, err
-	}
-	return out, r.end()
-}
-
-// readRows reads an array of rows as decodeJSONRows decodes it, or a JSON
-// null for none.
+// readRows reads a JSON array of rows, or a JSON null for none: each row
+// an array of c's columns in order followed by extra values; extra, when
+// not nil, reads the one value that follows row i's columns.
 func readRows[T any](r *jsonReader, c columns[T], extra func(r *jsonReader, i int) error) ([]T, error) {
 	if r.null() {
 		return nil, nil
