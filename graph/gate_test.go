@@ -30,7 +30,7 @@ func TestGateAdmitsInTurn(t *testing.T) {
 			admitted <- i
 		}()
 		// Each waits before the next comes.
-		waitFor(t, func() bool { return len(g.slots) == 2 && waiting(g) == i+1 })
+		waitFor(t, func() bool { return len(g.slots) == 2 && waitingInEnter() == i+1 })
 	}
 	select {
 	case i := <-admitted:
@@ -62,9 +62,9 @@ func TestGateAdmitsInTurn(t *testing.T) {
 	none.Leave()
 }
 
-// waiting counts the goroutines blocked in g.Enter (the test has one
-// gate at a time), from the stacks of all goroutines.
-func waiting(*Gate) int {
+// waitingInEnter counts the goroutines blocked in Gate.Enter, from the
+// stacks of all goroutines (the test has one gate at a time).
+func waitingInEnter() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0

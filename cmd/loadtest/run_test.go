@@ -51,9 +51,6 @@ func TestRunEveryWorkload(t *testing.T) {
 // PostgreSQL server TEST_DATABASE_URL names when it is set: url is what
 // -db takes.
 func eachDatabase(t *testing.T, fn func(t *testing.T, name, url string)) {
-	if testing.Short() {
-		t.Skip("loads a data set and runs a server")
-	}
 	dbs := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "load.db")}
 	if u := os.Getenv(dbtest.EnvURL); u != "" {
 		dbs["postgres"] = u

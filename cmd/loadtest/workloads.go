@@ -729,10 +729,10 @@ func combine(runs []runResult) runResult {
 }
 
 // roundRatios lists the server's rate over the SQL's, round by round.
-func roundRatios(server, sql []runResult) string {
+func roundRatios(server, plain []runResult) string {
 	var parts []string
-	for i := range min(len(server), len(sql)) {
-		parts = append(parts, ratio(server[i].RPS(), sql[i].RPS()))
+	for i := range min(len(server), len(plain)) {
+		parts = append(parts, ratio(server[i].RPS(), plain[i].RPS()))
 	}
 	return strings.Join(parts, " ")
 }
