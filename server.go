@@ -51,12 +51,16 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	profile := fs.String("pprof", env("PPROF_ADDR", ""), "serve net/http/pprof profiles on this address, apart from the app; keep it private (PPROF_ADDR; off when empty)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	maxConns := fs.Int("db-max-conns", envInt("DB_MAX_CONNS", 0), "most PostgreSQL connections this instance opens; 0 for the default (DB_MAX_CONNS)")
-	maxInFlight := fs.Int("max-inflight", envInt("MAX_INFLIGHT", 0), "most requests whose GraphQL work and authentication run at once, the others waiting their turn; 0 for the default, twice the processors and at least 4 (MAX_INFLIGHT)")
+	readConns := fs.Int("db-read-conns", envInt("DB_READ_CONNS", 0), "PostgreSQL connections that carry the hot reads (authentication, an order's detail) of all requests in shared pipelines; 0 for the default, 2; -1 sends them through the pool like the rest (DB_READ_CONNS)")
+	maxInFlight := fs.Int("max-inflight", envInt("MAX_INFLIGHT", 0), "most requests whose GraphQL work and authentication run at once, the others waiting their turn; 0 for the default: on PostgreSQL with read connections eight times the processors, otherwise twice, and at least 4 (MAX_INFLIGHT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *maxConns < 0 {
 		return fmt.Errorf("-db-max-conns: %d is not a connection count", *maxConns)
+	}
+	if *readConns < -1 {
+		return fmt.Errorf("-db-read-conns: %d is not a connection count", *readConns)
 	}
 	if *maxInFlight < 0 {
 		return fmt.Errorf("-max-inflight: %d is not a request count", *maxInFlight)
@@ -87,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	}
 	a, err := app.New(ctx, app.Config{
 		Addr: *addr, DatabaseURL: *dbURL, Seed: doSeed, Playground: *playground,
-		SecureCookies: *secure, Logger: log, MaxDBConns: *maxConns, MaxInFlight: *maxInFlight,
+		SecureCookies: *secure, Logger: log, MaxDBConns: *maxConns, ReadConns: *readConns, MaxInFlight: *maxInFlight,
 		Settings: fulfillment.Settings{AddressKey: []byte(*addressKey), LinkKey: []byte(*linkKey)},
 	})
 	if err != nil {

@@ -44,6 +44,11 @@ type Config struct {
 	// MaxDBConns caps the PostgreSQL connections of this instance; zero
 	// takes database.Options' default.
 	MaxDBConns int
+	// ReadConns, on PostgreSQL, is how many connections of their own carry
+	// the hot reads of all requests in shared pipelines
+	// (database.Multiplexer); zero takes its default, a negative number
+	// sends those reads through the pool.
+	ReadConns int
 	// MaxInFlight is how many requests' GraphQL work and authentication
 	// run at once; the others wait their turn (graph.Gate). Zero takes
 	// graph.DefaultInFlight.
@@ -60,6 +65,8 @@ type App struct {
 	Demo fulfillment.Demo
 	// gate admits requests' database and GraphQL work a few at a time.
 	gate *graph.Gate
+	// reads is the service's multiplexer, nil when it has none.
+	reads *database.Multiplexer
 }
 
 // New opens and migrates the database, seeds it when asked and it is empty,
@@ -77,15 +84,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	svc := fulfillment.New(db, cfg.Clock, cfg.Settings, cfg.Logger)
+	a := &App{cfg: cfg, DB: db, Service: svc}
+	if cfg.ReadConns >= 0 && database.DialectOf(db) == database.Postgres {
+		a.reads, err = database.OpenMultiplexer(cfg.DatabaseURL, database.MultiplexOptions{Conns: cfg.ReadConns, Logger: cfg.Logger})
+		if err != nil {
+			_ = database.Close(db)
+			return nil, err
+		}
+		svc.UseMultiplexer(a.reads)
+	}
 	inFlight := cfg.MaxInFlight
 	if inFlight <= 0 {
-		inFlight = graph.DefaultInFlight()
+		inFlight = graph.DefaultInFlight(a.reads != nil)
 	}
-	a := &App{cfg: cfg, DB: db, Service: svc, gate: graph.NewGate(inFlight)}
+	a.gate = graph.NewGate(inFlight)
 	if cfg.Seed {
 		demo, seeded, err := svc.SeedDemo(ctx)
 		if err != nil {
-			_ = database.Close(db)
+			_ = a.Close()
 			return nil, fmt.Errorf("seed demo data: %w", err)
 		}
 		if seeded {
@@ -93,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	if err := database.Analyze(ctx, db); err != nil {
-		_ = database.Close(db)
+		_ = a.Close()
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
 	a.Handler = a.routes()
@@ -101,7 +117,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // Close releases the database.
-func (a *App) Close() error { return database.Close(a.DB) }
+func (a *App) Close() error {
+	if a.reads != nil {
+		a.reads.Close()
+	}
+	return database.Close(a.DB)
+}
+
+// Multiplexer is the connections that carry the service's hot reads on
+// PostgreSQL (Config.ReadConns), nil when there are none.
+func (a *App) Multiplexer() *database.Multiplexer { return a.reads }
 
 // analyzeEvery refreshes the planner's statistics as the data grows.
 func (a *App) analyzeEvery(ctx context.Context, every time.Duration) {

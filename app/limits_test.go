@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/fahuo/fahuo/app/apptest"
-	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"gorm.io/gorm"
 )
@@ -142,8 +141,9 @@ func TestInternalErrorsShowNoDetails(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ *gorm.DB, url string) {
 		a := apptest.New(t, url)
 		tok := a.CreateToken(t, a.Login(t, ownerA), "tool", "VIEWER")
-		// Take the database away under the running server.
-		if err := database.Close(a.DB); err != nil {
+		// Take the database away under the running server: the pool
+		// and, on PostgreSQL, the read connections.
+		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
 		status, body := a.HTTP(t, tok, `{ orders(first: 5) { nodes { number } } }`)

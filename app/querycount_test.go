@@ -66,6 +66,16 @@ func TestReadsCostAFixedNumberOfStatements(t *testing.T) {
 		if got := w1Count(numbers[0]); got != want {
 			t.Errorf("W1 on a pending order: %d statements, want %d", got, want)
 		}
+		// On PostgreSQL both go through the read connections' pipelines.
+		if m := a.Multiplexer(); m != nil {
+			before := m.Stats().Reads
+			w1Count(numbers[1])
+			if got := m.Stats().Reads - before; got != want {
+				t.Errorf("W1: %d reads multiplexed, want all %d", got, want)
+			}
+		} else if database.DialectOf(db) == database.Postgres {
+			t.Error("no multiplexer on PostgreSQL")
+		}
 		// Through the order's tracking link it is the same read without
 		// the session: a link is checked by its signature alone.
 		link := trackingToken(t, a, buy, numbers[1])

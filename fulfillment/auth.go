@@ -111,8 +111,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		// a statement written once (authStatements).
 		var u models.User
 		var sessionID int64
-		err := queryRow(ctx, s.db, authStatements[database.DialectOf(s.db)].session, sum[:], now).
-			Scan(&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
+		err := s.selectRow(ctx, authStatements[database.DialectOf(s.db)].session, []any{sum[:], now},
+			&sessionID, &u.ID, &u.Name, &u.Role, &u.ShopID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()
 		}
@@ -122,8 +122,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error
 		return userActor(u, sessionID), nil
 	case strings.HasPrefix(secret, tokenPrefix):
 		var a Actor
-		err := queryRow(ctx, s.db, authStatements[database.DialectOf(s.db)].token, sum[:], now).
-			Scan(&a.TokenID, &a.ShopID, &a.Role, &a.Name)
+		err := s.selectRow(ctx, authStatements[database.DialectOf(s.db)].token, []any{sum[:], now},
+			&a.TokenID, &a.ShopID, &a.Role, &a.Name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return Actor{}, unauthenticated()
 		}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/fahuo/fahuo/models"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -241,7 +242,7 @@ func ready(ctx context.Context, db *gorm.DB, text string, args []any) *gorm.DB {
 // (detailStatements) and sent through rowsOf: gorm's builder would copy
 // its two lateral joins byte by byte into every request's statement, a
 // sixteenth of the whole read's CPU.
-func orderDetailJSON(ctx context.Context, db *gorm.DB, a Actor, ref OrderRef) (OrderDetail, bool, error) {
+func (s *Service) orderDetailJSON(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, bool, error) {
 	scope, args, err := orderCondition(a)
 	if err != nil {
 		return OrderDetail{}, false, err
@@ -253,24 +254,22 @@ func orderDetailJSON(ctx context.Context, db *gorm.DB, a Actor, ref OrderRef) (O
 	if scope != "" {
 		cond = scope + " AND " + cond
 	}
-	rows, err := rowsOf(ctx, db, detailStatement(cond), append(args, arg)...)
-	if err != nil {
+	buf := detailBuffers.Get().(*[]byte)
+	defer detailBuffers.Put(buf)
+	found, err := s.selectValue(ctx, detailStatement(cond), append(args, arg), buf)
+	if err != nil || !found {
 		return OrderDetail{}, false, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return OrderDetail{}, false, rows.Err()
-	}
-	var raw sql.RawBytes
-	if err := rows.Scan(&raw); err != nil {
-		return OrderDetail{}, false, err
-	}
-	d, err := readOrderDetail(raw)
+	d, err := readOrderDetail(*buf)
 	if err != nil {
 		return OrderDetail{}, false, fmt.Errorf("order detail: %w", err)
 	}
-	return d, true, rows.Close()
+	return d, true, nil
 }
+
+// detailBuffers hold orderDetailJSON's values while they are read; what
+// is read from them is copied out.
+var detailBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // readOrderDetail reads detailStatement's value: an array of orderColumns
 // followed by the order's lines (linesJSON) and its packages with theirs
@@ -332,4 +331,53 @@ func readOrderDetail(src []byte) (OrderDetail, error) {
 		d.PackageLines[Key{ShopID: p.ShopID, ID: p.ID}] = pkgLines[i]
 	}
 	return d, nil
+}
+
+// selectRow reads the one row of a read-only statement (text ready for the
+// service's dialect) into dests, or returns sql.ErrNoRows. On PostgreSQL
+// with a multiplexer it goes through it; otherwise through the pool, as
+// queryRow.
+func (s *Service) selectRow(ctx context.Context, text string, args []any, dests ...any) error {
+	if s.reads == nil {
+		return queryRow(ctx, s.db, text, args...).Scan(dests...)
+	}
+	return s.reads.Query(ctx, text, func(rows pgx.Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows
+		}
+		return rows.Scan(dests...)
+	}, args...)
+}
+
+// selectValue reads into dst a copy of the first column of the first row
+// of a read-only statement, and reports whether there was a row; as
+// selectRow, through the multiplexer when there is one. It is for a value
+// read in place afterwards (detailStatement's JSON).
+func (s *Service) selectValue(ctx context.Context, text string, args []any, dst *[]byte) (bool, error) {
+	found := false
+	if s.reads == nil {
+		rows, err := rowsOf(ctx, s.db, text, args...)
+		if err != nil {
+			return false, err
+		}
+		defer rows.Close()
+		if rows.Next() {
+			var raw sql.RawBytes
+			if err := rows.Scan(&raw); err != nil {
+				return false, err
+			}
+			*dst, found = append((*dst)[:0], raw...), true
+		}
+		return found, rows.Close()
+	}
+	err := s.reads.Query(ctx, text, func(rows pgx.Rows) error {
+		if rows.Next() {
+			*dst, found = append((*dst)[:0], rows.RawValues()[0]...), true
+		}
+		return rows.Err()
+	}, args...)
+	return found, err
 }

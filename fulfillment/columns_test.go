@@ -73,7 +73,7 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 			for _, id := range ids {
 				q := func() *gorm.DB { return db.Where("orders.id = ?", id) }
 				platform := Actor{Kind: ActorUser, UserID: 1, Role: models.RolePlatform}
-				got, found, err := orderDetailJSON(context.Background(), db, platform, OrderRef{ID: id})
+				got, found, err := svc.orderDetailJSON(context.Background(), platform, OrderRef{ID: id})
 				noErr(t, err)
 				o, lines, _, err := withLines(q())
 				noErr(t, err)

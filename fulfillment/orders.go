@@ -127,7 +127,7 @@ type OrderDetail struct {
 // its packages joined with theirs). Errors as for Order.
 func (s *Service) OrderDetail(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, error) {
 	if database.DialectOf(s.db) == database.Postgres {
-		d, found, err := orderDetailJSON(ctx, s.db, a, ref)
+		d, found, err := s.orderDetailJSON(ctx, a, ref)
 		if err == nil && !found {
 			err = models.Errorf(models.CodeNotFound, "no such order")
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/clock"
+	"github.com/fahuo/fahuo/database"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -58,7 +59,17 @@ type Service struct {
 	// dummyHash is compared against when an e-mail is unknown, so that a
 	// failed login takes as long whether or not the account exists.
 	dummyHash []byte
+	// reads, when set, carries the hot single-statement reads of
+	// PostgreSQL (authentication, an order's detail) in pipelines shared
+	// by concurrent requests (UseMultiplexer).
+	reads *database.Multiplexer
 }
+
+// UseMultiplexer has the service send its hot reads — authentication and
+// an order's detail, each one statement outside any transaction — through
+// m instead of the connection pool. m must be on the service's PostgreSQL
+// database. Call it before the service serves requests.
+func (s *Service) UseMultiplexer(m *database.Multiplexer) { s.reads = m }
 
 // New returns a Service on db. A nil clock means the wall clock; zero
 // settings take their defaults.

@@ -280,7 +280,8 @@ func (a *App) UploadFiles(t testing.TB, token, query string, vars map[string]any
 
 // CountStatements runs fn and returns how many SQL statements the server
 // ran meanwhile (every query, insert, update, delete and raw statement
-// through gorm). Tests that count must not run requests in parallel.
+// through gorm, and every read through the multiplexer). Tests that count
+// must not run requests in parallel.
 func (a *App) CountStatements(t testing.TB, fn func()) int64 {
 	t.Helper()
 	a.countOnce.Do(func() {
@@ -289,6 +290,13 @@ func (a *App) CountStatements(t testing.TB, fn func()) int64 {
 			if a.counting.Load() && !db.DryRun {
 				a.statements.Add(1)
 			}
+		}
+		if m := a.App.Multiplexer(); m != nil {
+			m.Observe(func(context.Context) {
+				if a.counting.Load() {
+					a.statements.Add(1)
+				}
+			})
 		}
 		cb := a.DB.Callback()
 		for name, err := range map[string]error{
