@@ -32,7 +32,10 @@ import (
 // Each read is its own implicit transaction (a Sync after every statement),
 // so one read's failure leaves the others alone. It is for single
 // statements outside transactions that read committed data: the hot reads
-// every request makes (authentication, a buyer's order), not writes.
+// every request makes (authentication, a buyer's order), not writes. Each
+// statement text is prepared once on each connection and kept, so the
+// texts must be a fixed set, their values passed as arguments. Reads
+// slower than slowStatement are logged, as gorm's logger logs the pool's.
 type Multiplexer struct {
 	config *pgconn.Config
 	queue  chan *muxRead
@@ -310,6 +313,7 @@ func (c *muxConn) pipeline(reads []*muxRead) (lost []*muxRead) {
 	}
 	c.m.pipelines.Add(1)
 	c.m.reads.Add(int64(len(queued)))
+	start := time.Now()
 	for i, r := range queued {
 		res, err := p.GetResults()
 		var pgErr *pgconn.PgError
@@ -331,6 +335,10 @@ func (c *muxConn) pipeline(reads []*muxRead) (lost []*muxRead) {
 			if r.err == nil {
 				r.err = rows.Err()
 			}
+		}
+		if d := time.Since(start); d >= slowStatement {
+			// As gorm's logger does for the pool's statements.
+			c.m.log.WarnContext(r.ctx, "slow read", "elapsed", d, "sql", r.sql, "pipeline", len(queued), "err", r.err)
 		}
 		// The read's Sync.
 		if res, err := p.GetResults(); err != nil || !isSync(res) {
