@@ -78,7 +78,21 @@ func Open(ctx context.Context, rawURL string, opt Options) (*gorm.DB, error) {
 		}
 		db, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
 	default:
-		db, err = gorm.Open(sqliteDialector{&sqlite.Dialector{DSN: sqliteDSN(rawURL)}}, cfg)
+		// Instances that start at once on a new file race to switch it
+		// to WAL, and SQLite refuses the loser at once (SQLITE_BUSY)
+		// rather than through the busy timeout: it tries again.
+		for try := 1; ; try++ {
+			db, err = gorm.Open(sqliteDialector{&sqlite.Dialector{DSN: sqliteDSN(rawURL)}}, cfg)
+			var serr *gosqlite.Error
+			if err == nil || !errors.As(err, &serr) || serr.Code()&0xff != sqliteBusy || try == 50 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(try) * 10 * time.Millisecond):
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -185,8 +199,11 @@ func Close(db *gorm.DB) error {
 // on both databases.
 type sqliteDialector struct{ *sqlite.Dialector }
 
-// sqliteConstraintCheck is SQLite's extended result code SQLITE_CONSTRAINT_CHECK.
-const sqliteConstraintCheck = 275
+// SQLite's result codes: SQLITE_BUSY, and the extended SQLITE_CONSTRAINT_CHECK.
+const (
+	sqliteBusy            = 5
+	sqliteConstraintCheck = 275
+)
 
 func (d sqliteDialector) Translate(err error) error {
 	var serr *gosqlite.Error
