@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"io"
@@ -99,6 +100,10 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	}
 	defer a.Close()
 	if *profile != "" {
+		if m := a.Multiplexer(); m != nil {
+			// How many reads a pipeline carries, at /debug/vars.
+			expvar.Publish("read_multiplexer", expvar.Func(func() any { return m.Stats() }))
+		}
 		bound, err := serveProfiles(ctx, *profile, log)
 		if err != nil {
 			return fmt.Errorf("-pprof: %w", err)
@@ -133,6 +138,7 @@ func serveProfiles(ctx context.Context, addr string, log *slog.Logger) (string, 
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/debug/vars", expvar.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
