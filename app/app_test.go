@@ -3,11 +3,13 @@ package app_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/fahuo/fahuo/app/apptest"
 	"github.com/fahuo/fahuo/carriers"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"github.com/fahuo/fahuo/models"
 	"gorm.io/gorm"
@@ -208,6 +210,75 @@ func TestTokenOfShopACannotReadShopB(t *testing.T) {
 					t.Errorf("token of shop A read shop B's order %s", o.Number)
 				}
 			}
+		}
+	})
+}
+
+// Buyers reading at once each get their own orders and nothing of the
+// others': on PostgreSQL their sessions and orders are read in pipelines
+// that many requests share (database.Multiplexer), and an answer handed to
+// the wrong request would show here. A session ended by logout is refused
+// by the very next request, though the logout was written through another
+// connection than the one that reads sessions.
+func TestParallelBuyersReadOnlyTheirOwnOrders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		own := map[string][]string{
+			buyer:  numbers(listOrders(t, a, a.Login(t, buyer))),
+			buyer2: numbers(listOrders(t, a, a.Login(t, buyer2))),
+		}
+		if len(own[buyer]) == 0 || len(own[buyer2]) == 0 {
+			t.Fatalf("the demo buyers have no orders: %v", own)
+		}
+		var before database.MultiplexStats
+		if m := a.Multiplexer(); m != nil {
+			before = m.Stats()
+		}
+		// The buyer's tracking read: on PostgreSQL the order's detail in
+		// one statement, multiplexed like the session.
+		const read = `query($n: String) { order(number: $n) { number lines { sku } packages { trackingNumber } } }`
+		const clients, reads = 24, 12
+		var wg sync.WaitGroup
+		for c := range clients {
+			me, other := buyer, buyer2
+			if c%2 == 1 {
+				me, other = buyer2, buyer
+			}
+			wg.Go(func() {
+				tok := a.Login(t, me)
+				for i := range reads {
+					n := own[me][(c+i)%len(own[me])]
+					var resp struct{ Order *orderNode }
+					a.MustDo(t, tok, read, &resp, map[string]any{"n": n})
+					if resp.Order == nil || resp.Order.Number != n {
+						t.Errorf("%s reading order %s got %+v", me, n, resp.Order)
+					}
+					n = own[other][(c+i)%len(own[other])]
+					resp.Order = nil
+					a.MustDo(t, tok, read, &resp, map[string]any{"n": n})
+					if resp.Order != nil {
+						t.Errorf("%s read %s's order %s", me, other, n)
+					}
+				}
+				a.MustDo(t, tok, `mutation { logout { userErrors { code } } }`, nil, nil)
+				res := a.Do(t, tok, read, map[string]any{"n": own[me][0]})
+				if !slices.Equal(res.Codes(), []string{"UNAUTHENTICATED"}) {
+					t.Errorf("%s after logout: %v", me, res.Codes())
+				}
+			})
+		}
+		wg.Wait()
+		if m := a.Multiplexer(); m != nil {
+			s := m.Stats()
+			sent, pipelines := s.Reads-before.Reads, s.Pipelines-before.Pipelines
+			// A session and an order a read, a session for the logout
+			// and for the read after it.
+			if want := int64(clients * (4*reads + 2)); sent != want {
+				t.Errorf("%d reads multiplexed, want %d", sent, want)
+			}
+			t.Logf("%d reads in %d pipelines", sent, pipelines)
+		} else if database.DialectOf(db) == database.Postgres {
+			t.Error("no multiplexer on PostgreSQL")
 		}
 	})
 }
