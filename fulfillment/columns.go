@@ -228,20 +228,21 @@ func ready(ctx context.Context, db *gorm.DB, text string, args []any) *gorm.DB {
 	return tx
 }
 
-// orderDetailJSON reads on PostgreSQL the one order q selects with its
-// lines and its packages with theirs as one JSON value (detailStatement):
-// the buyer's order in one statement, one row and one column, where joins
-// would take two statements, and each statement costs more than the few
-// rows it returns. The row's columns scanned one by one through
-// database/sql cost an allocation or two each (the driver's value, then
-// its copy); the JSON is read where the driver holds it (sql.RawBytes),
-// each value straight into its field (jsonReader).
+// orderDetailJSON reads on PostgreSQL the one order a and ref select with
+// its lines and its packages with theirs as one JSON value
+// (detailStatement): the buyer's order in one statement, one row and one
+// column, where joins would take two statements, and each statement costs
+// more than the few rows it returns. The row's columns scanned one by one
+// cost an allocation or two each (the driver's value, then its copy); the
+// JSON is copied once into a pooled buffer and each value read from there
+// straight into its field (jsonReader).
 //
 // The statement's text is the same for every request of one shape (the
 // actor's scope, and an id or a number), so it is built once per shape
-// (detailStatements) and sent through rowsOf: gorm's builder would copy
-// its two lateral joins byte by byte into every request's statement, a
-// sixteenth of the whole read's CPU.
+// (detailStatements) and sent as it is, through the multiplexer when the
+// service has one (selectValue), else through rowsOf: gorm's builder would
+// copy its two lateral joins byte by byte into every request's statement,
+// a sixteenth of the whole read's CPU.
 func (s *Service) orderDetailJSON(ctx context.Context, a Actor, ref OrderRef) (OrderDetail, bool, error) {
 	scope, args, err := orderCondition(a)
 	if err != nil {

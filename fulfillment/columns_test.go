@@ -19,7 +19,7 @@ import (
 // each row into what gorm's own read of it gives, optional fields set or
 // not, and null-safe from the missing side of an outer join.
 func TestColumnsReadWhatGormReads(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *gorm.DB, _ string) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
 		checkNames(t, db, orderColumns, &models.Order{})
 		checkNames(t, db, orderLineColumns, &models.OrderLine{})
 		checkNames(t, db, packageColumns, &models.Package{})
@@ -65,8 +65,15 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 
 		// On PostgreSQL the one-statement order detail reads what the
 		// two statements read, for every order: shipped in packages with
-		// lines, with appended packages, with none.
+		// lines, with appended packages, with none; through the pool, and
+		// through a multiplexer, whose driver hands the JSON over its own
+		// way.
 		if database.DialectOf(db) == database.Postgres {
+			m, err := database.OpenMultiplexer(url, database.MultiplexOptions{})
+			noErr(t, err)
+			defer m.Close()
+			multiplexed := New(db, clock.System{}, DefaultSettings(), slog.New(slog.DiscardHandler))
+			multiplexed.UseMultiplexer(m)
 			var ids []int64
 			noErr(t, db.Raw("SELECT id FROM orders ORDER BY id").Scan(&ids).Error)
 			withPackages := 0
@@ -74,6 +81,8 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 				q := func() *gorm.DB { return db.Where("orders.id = ?", id) }
 				platform := Actor{Kind: ActorUser, UserID: 1, Role: models.RolePlatform}
 				got, found, err := svc.orderDetailJSON(context.Background(), platform, OrderRef{ID: id})
+				noErr(t, err)
+				gotM, foundM, err := multiplexed.orderDetailJSON(context.Background(), platform, OrderRef{ID: id})
 				noErr(t, err)
 				o, lines, _, err := withLines(q())
 				noErr(t, err)
@@ -84,12 +93,18 @@ func TestColumnsReadWhatGormReads(t *testing.T) {
 				if !found || !reflect.DeepEqual(got, want) {
 					t.Errorf("order %d in one statement:\n%+v\nin two:\n%+v", id, got, want)
 				}
+				if !foundM || !reflect.DeepEqual(gotM, want) {
+					t.Errorf("order %d in one statement, multiplexed:\n%+v\nin two:\n%+v", id, gotM, want)
+				}
 				if len(want.Packages) > 0 {
 					withPackages++
 				}
 			}
 			if withPackages < 3 {
 				t.Errorf("only %d orders with packages compared", withPackages)
+			}
+			if s := m.Stats(); s.Reads != int64(len(ids)) {
+				t.Errorf("%d reads multiplexed, want %d", s.Reads, len(ids))
 			}
 		}
 
