@@ -21,7 +21,7 @@ import (
 // muxDB is a fresh PostgreSQL schema with a table of 1,000 numbered words,
 // and a Multiplexer on it with opt; its URL names the test's own
 // application, so that the test can find the multiplexer's backends.
-func muxDB(t *testing.T, opt database.MultiplexOptions) (*gorm.DB, *database.Multiplexer, string) {
+func muxDB(t testing.TB, opt database.MultiplexOptions) (*gorm.DB, *database.Multiplexer, string) {
 	t.Helper()
 	if os.Getenv(dbtest.EnvURL) == "" {
 		t.Skip("the multiplexer is PostgreSQL's; set " + dbtest.EnvURL)
@@ -35,7 +35,8 @@ func muxDB(t *testing.T, opt database.MultiplexOptions) (*gorm.DB, *database.Mul
 	q := parsed.Query()
 	q.Set("application_name", app)
 	parsed.RawQuery = q.Encode()
-	if err := db.Exec(`CREATE TABLE words AS SELECT n AS id, 'word ' || n AS word FROM generate_series(1, 1000) AS n`).Error; err != nil {
+	if err := db.Exec(`CREATE TABLE words AS SELECT n AS id, 'word ' || n AS word FROM generate_series(1, 1000) AS n;
+		ALTER TABLE words ADD PRIMARY KEY (id)`).Error; err != nil {
 		t.Fatal(err)
 	}
 	m, err := database.OpenMultiplexer(parsed.String(), opt)
@@ -235,4 +236,39 @@ func TestMultiplexerCloseUnderLoad(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("reads still waiting 10 s after Close")
 	}
+}
+
+// One read of a row, from 16 goroutines at once, through the pool (a
+// connection and a round trip each) and through the multiplexer (shared
+// pipelines): compare with benchstat.
+func BenchmarkConcurrentReads(b *testing.B) {
+	b.Run("pool", func(b *testing.B) {
+		db, _, _ := muxDB(b, database.MultiplexOptions{})
+		sqlDB, err := db.DB()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			var w string
+			for id := 1; pb.Next(); id = id%1000 + 1 {
+				if err := sqlDB.QueryRowContext(b.Context(), wordByID, id).Scan(&w); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("multiplexer", func(b *testing.B) {
+		_, m, _ := muxDB(b, database.MultiplexOptions{})
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for id := 1; pb.Next(); id = id%1000 + 1 {
+				if _, err := word(b.Context(), m, id); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
