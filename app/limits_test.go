@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fahuo/fahuo/app/apptest"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/database/dbtest"
 	"gorm.io/gorm"
 )
@@ -162,6 +163,32 @@ func TestInternalErrorsShowNoDetails(t *testing.T) {
 		req = httptest.NewRequest(http.MethodGet, "/healthz", nil)
 		if status, _ := a.Serve(req); status != http.StatusOK {
 			t.Errorf("healthz: %d", status)
+		}
+	})
+}
+
+// On PostgreSQL the server is ready only when its read connections answer
+// too: without them no request authenticates.
+func TestReadinessCoversTheReadConnections(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB, url string) {
+		a := apptest.New(t, url)
+		ready := func() int {
+			status, _ := a.Serve(httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			return status
+		}
+		if got := ready(); got != http.StatusOK {
+			t.Fatalf("readyz: %d", got)
+		}
+		m := a.Multiplexer()
+		if m == nil {
+			if database.DialectOf(db) == database.Postgres {
+				t.Fatal("no multiplexer on PostgreSQL")
+			}
+			return
+		}
+		m.Close()
+		if got := ready(); got != http.StatusServiceUnavailable {
+			t.Errorf("readyz with the read connections closed: %d", got)
 		}
 	})
 }

@@ -42,7 +42,11 @@ func (a *App) routes() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := database.Ping(ctx, a.DB); err != nil {
+		err := database.Ping(ctx, a.DB)
+		if err == nil && a.reads != nil {
+			err = a.reads.Ping(ctx)
+		}
+		if err != nil {
 			log.WarnContext(ctx, "readiness: database unreachable", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, "database unreachable\n")

@@ -189,6 +189,11 @@ func (m *Multiplexer) Query(ctx context.Context, sql string, scan func(pgx.Rows)
 	return err
 }
 
+// Ping reports whether a read goes through, for the readiness probe.
+func (m *Multiplexer) Ping(ctx context.Context) error {
+	return m.Query(ctx, "SELECT 1", func(pgx.Rows) error { return nil })
+}
+
 // muxConn is one of the Multiplexer's connections with what it has
 // prepared on it.
 type muxConn struct {
