@@ -24,8 +24,8 @@ import (
 // A read through the pool costs a round trip of its own: the server wakes a
 // database backend for it, and the backend wakes the server with the answer.
 // On a small virtual machine those wakeups cost more than the statement:
-// measured with pgbench, four reads sent as one pipeline cost PostgreSQL a
-// third of four reads sent one by one. Under load a pipeline carries as
+// pgbench ran a buyer's two reads about three times as often sent four
+// pairs a pipeline as sent one by one. Under load a pipeline carries as
 // many reads as there are requests waiting; alone, a read goes out as soon
 // as it comes, so nothing waits for a batch to fill.
 //
