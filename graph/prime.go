@@ -80,13 +80,11 @@ func prime(ctx context.Context, svc *fulfillment.Service, orders []*models.Order
 	}
 	_, wantLines := fields.field("lines")
 	pf, wantPackages := fields.field("packages")
-	wantPackageLines := false
+	wantPackageLines, wantEvents := false, false
 	if wantPackages {
-		_, wantPackageLines = fieldsOf(opCtx, pf.Selections).field("lines")
-	}
-	wantEvents := false
-	if wantPackages {
-		_, wantEvents = fieldsOf(opCtx, pf.Selections).field("events")
+		pfields := fieldsOf(opCtx, pf.Selections)
+		_, wantPackageLines = pfields.field("lines")
+		_, wantEvents = pfields.field("events")
 	}
 	var (
 		shipments []fulfillment.Key
