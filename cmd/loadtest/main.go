@@ -281,7 +281,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	maxConc := slices.Max(cfg.conc)
 	r.client = newGQLClient(max(maxConc, 16) + 16)
-	defer r.client.close()
+	defer r.client.closeIdle()
 
 	if cfg.target == "" {
 		st, err := newStore(ctx, cfg.dbURL, cfg.keep || cfg.loadOnly)

@@ -91,8 +91,9 @@ func (c *gqlClient) httpClient(timeout time.Duration) *httpClient {
 	return &httpClient{c: c.c, timeout: timeout}
 }
 
+// closeIdle closes the connections no request is using: between runs, so
+// that a run starts with new ones, and at the end.
 func (c *gqlClient) closeIdle() { c.c.CloseIdleConnections() }
-func (c *gqlClient) close()     { c.c.CloseIdleConnections() }
 
 // httpClient sends a goroutine's requests.
 type httpClient struct {
