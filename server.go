@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/fahuo/fahuo/app"
+	"github.com/fahuo/fahuo/database"
 	"github.com/fahuo/fahuo/fulfillment"
 )
 
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, logs io.Writer) error {
 	slog.SetDefault(log)
 	log.Debug("garbage collector", "gogc", app.TuneGC())
 
-	postgres := strings.HasPrefix(*dbURL, "postgres://") || strings.HasPrefix(*dbURL, "postgresql://")
+	postgres := database.IsPostgresURL(*dbURL)
 	doSeed := !postgres
 	if *seed != "" {
 		v, err := strconv.ParseBool(*seed)

@@ -71,7 +71,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*gorm.DB, error) {
 		err error
 	)
 	switch {
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+	case IsPostgresURL(rawURL):
 		dsn, derr := postgresDSN(rawURL, opt)
 		if derr != nil {
 			return nil, derr
@@ -118,6 +118,12 @@ func Open(ctx context.Context, rawURL string, opt Options) (*gorm.DB, error) {
 		return nil, fmt.Errorf("reach database: %w", err)
 	}
 	return db, nil
+}
+
+// IsPostgresURL reports whether a database URL names PostgreSQL
+// ("postgres://…" or "postgresql://…") rather than a SQLite file.
+func IsPostgresURL(rawURL string) bool {
+	return strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://")
 }
 
 // postgresDSN adds the settings Fahuo relies on to a PostgreSQL URL unless

@@ -111,6 +111,9 @@ func OpenMultiplexer(rawURL string, opt MultiplexOptions) (*Multiplexer, error) 
 	if opt.StatementTimeout == 0 {
 		opt.StatementTimeout = 15 * time.Second
 	}
+	if !IsPostgresURL(rawURL) {
+		return nil, errors.New("multiplexer: the database is not PostgreSQL (postgres://…)")
+	}
 	dsn, err := postgresDSN(rawURL, Options{StatementTimeout: opt.StatementTimeout})
 	if err != nil {
 		return nil, err

@@ -272,3 +272,14 @@ func BenchmarkConcurrentReads(b *testing.B) {
 		})
 	})
 }
+
+// A multiplexer is PostgreSQL's: a SQLite URL is refused with a clear
+// error, not connected to as if it were a server.
+func TestMultiplexerRefusesSQLite(t *testing.T) {
+	for _, u := range []string{"sqlite:fahuo.db", "fahuo.db", "mysql://localhost/fahuo"} {
+		if m, err := database.OpenMultiplexer(u, database.MultiplexOptions{}); err == nil {
+			m.Close()
+			t.Errorf("%s: opened", u)
+		}
+	}
+}

@@ -66,7 +66,7 @@ type store struct {
 
 // newStore creates a fresh, empty database as -db says.
 func newStore(ctx context.Context, dbURL string, keep bool) (*store, error) {
-	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+	if database.IsPostgresURL(dbURL) {
 		u, err := url.Parse(dbURL)
 		if err != nil {
 			return nil, fmt.Errorf("-db: %w", err)
